@@ -1,0 +1,38 @@
+"""Flask application factory (flaskr style): ``create_app(config)``; no module-level state.
+
+Run: ``hokkaido-map serve --boundaries PATH`` (waitress) or ``flask --app app run``.
+The atlas (boundaries + hierarchy) is loaded once here and shared read-only by every request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from geo.hierarchy import DEFAULT_HIERARCHY
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder="templates")
+    app.config.from_mapping(
+        BOUNDARIES=os.environ.get("HOKKAIDO_MAP_BOUNDARIES"),
+        HIERARCHY=str(DEFAULT_HIERARCHY),
+        DATA_DIR=os.environ.get("HOKKAIDO_MAP_DATA"),
+        JSON_AS_ASCII=False,
+    )
+    app.config.from_prefixed_env("HOKKAIDO_MAP")
+    if config:
+        app.config.from_mapping(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    from geo.web.state import load_state
+
+    app.extensions["hokkaido_map"] = load_state(app.config)
+
+    from geo.web import pages
+
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,104 @@
+"""``hokkaido-map``: the command line (serve, inspect-boundaries, validate, dump-plan, export)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from geo.errors import DataError
+
+
+def _add_boundaries(parser: argparse.ArgumentParser, positional: bool = False) -> None:
+    if positional:
+        parser.add_argument("path", nargs="?", help="boundary file (N03 GeoJSON/TopoJSON/shp/zip/gpkg)")
+    parser.add_argument(
+        "--boundaries", metavar="PATH",
+        help="boundary file; default: $HOKKAIDO_MAP_BOUNDARIES, the cache, or the pinned download",
+    )
+
+
+def cmd_inspect_boundaries(args: argparse.Namespace) -> int:
+    from geo.inspect import inspect_boundaries, render_table
+    from geo.model import load_atlas
+    from geo.sources import resolve_boundaries
+
+    atlas = load_atlas(resolve_boundaries(args.path or args.boundaries))
+    summary = inspect_boundaries(atlas)
+    print(json.dumps(summary, ensure_ascii=False, indent=2) if args.json else render_table(summary))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app import create_app
+
+    app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
+    if args.debug:
+        app.run(host=args.host, port=args.port, debug=True)
+        return 0
+    import waitress
+
+    print(f"http://{args.host}:{args.port}/", file=sys.stderr)
+    waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from geo.plan_commands import run_validate
+    from geo.sources import resolve_boundaries
+
+    return run_validate(resolve_boundaries(args.boundaries), args.data)
+
+
+def cmd_dump_plan(args: argparse.Namespace) -> int:
+    from geo.plan_commands import run_dump_plan
+    from geo.sources import resolve_boundaries
+
+    return run_dump_plan(resolve_boundaries(args.boundaries), args.data, as_json=args.json)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hokkaido-map", description="北海道 地域政策マップ")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the web app (waitress)")
+    _add_boundaries(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--debug", action="store_true", help="Flask's development server")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("inspect-boundaries", help="counts, areas and CRS of a boundary file")
+    _add_boundaries(p, positional=True)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_inspect_boundaries)
+
+    p = sub.add_parser("validate", help="check boundaries and plan data")
+    _add_boundaries(p)
+    p.add_argument("--data", default=None, help="plan data folder (default: the project's data/)")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("dump-plan", help="the whole plan as JSON")
+    _add_boundaries(p)
+    p.add_argument("--data", default=None)
+    p.add_argument("--json", action="store_true", default=True)
+    p.set_defaults(func=cmd_dump_plan)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DataError as exc:
+        # One line per problem, naming the file: no traceback for bad input.
+        print(f"hokkaido-map: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The thin web layer: blueprints that turn the model into pages and JSON."""

@@ -1,0 +1,102 @@
+"""Read YAML data files while keeping the line of every value, for ``file:line`` errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from geo.errors import DataError
+
+Location = tuple[str | int, ...]
+
+
+class LocatedYaml:
+    """Parsed YAML plus the 1-based line where each mapping key or list item starts."""
+
+    def __init__(self, path: Path, data: Any, lines: dict[Location, int]) -> None:
+        self.path = path
+        self.data = data
+        self._lines = lines
+
+    def line(self, location: Sequence[str | int]) -> int | None:
+        """The line of ``location`` or of its nearest located parent."""
+        loc = tuple(location)
+        while loc:
+            if loc in self._lines:
+                return self._lines[loc]
+            loc = loc[:-1]
+        return self._lines.get(())
+
+    def error(self, location: Sequence[str | int], message: str) -> DataError:
+        field = ".".join(str(p) for p in location) or None
+        return DataError(message, path=self.path, line=self.line(location), field=field)
+
+
+def _walk(node: yaml.Node, loc: Location, lines: dict[Location, int]) -> None:
+    lines.setdefault(loc, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            child = (*loc, key.value)
+            lines[child] = key.start_mark.line + 1
+            _walk(value, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            child = (*loc, i)
+            lines[child] = item.start_mark.line + 1
+            _walk(item, child, lines)
+
+
+def load_located_yaml(path: str | Path) -> LocatedYaml:
+    """Load ``path`` as YAML; syntax errors and duplicate keys become a ``DataError`` with its line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError("file not found", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise DataError(f"not UTF-8 text ({exc.reason})", path=path) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise DataError(f"YAML syntax: {exc.problem or exc}", path=path, line=line) from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"YAML syntax: {exc}", path=path) from None
+    lines: dict[Location, int] = {}
+    if node is not None:
+        _check_duplicate_keys(node, path)
+        _walk(node, (), lines)
+    return LocatedYaml(path, data, lines)
+
+
+def _check_duplicate_keys(node: yaml.Node, path: Path) -> None:
+    # PyYAML silently keeps the last of two equal keys; a planner's copy-paste must not vanish.
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for key, value in node.value:
+            if key.value in seen:
+                raise DataError(
+                    f"duplicate key (first on line {seen[key.value]})",
+                    path=path,
+                    line=key.start_mark.line + 1,
+                    field=str(key.value),
+                )
+            seen[key.value] = key.start_mark.line + 1
+            _check_duplicate_keys(value, path)
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            _check_duplicate_keys(item, path)
+
+
+def pydantic_errors(doc: LocatedYaml, exc: Any, prefix: Location = ()) -> list[DataError]:
+    """Turn a pydantic ``ValidationError`` on ``doc.data`` into located ``DataError``s."""
+    out = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        out.append(doc.error(loc, err["msg"]))
+    return out

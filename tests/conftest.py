@@ -1,0 +1,45 @@
+"""Shared fixtures: the real shared files, a fresh app per test (flaskr style)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("HOKKAIDO_MAP_SHARED", ROOT.parent / "shared"))
+BOUNDARIES_DIR = SHARED / "boundaries"
+DOCUMENT = SHARED / "source" / "000_9ff3f2c4b2a3626f.txt"
+HOKKAIDO_GEOJSON = BOUNDARIES_DIR / "N03-21_01_210101.geojson"
+HOKKAIDO_TOPOJSON = BOUNDARIES_DIR / "N03-21_01_210101.topojson"
+NATIONAL_GEOJSON = BOUNDARIES_DIR / "N03-21_210101_s0001.geojson"
+
+
+def boundaries_path() -> Path:
+    return Path(os.environ.get("HOKKAIDO_MAP_BOUNDARIES") or HOKKAIDO_GEOJSON)
+
+
+@pytest.fixture(scope="session")
+def document_text() -> str:
+    return DOCUMENT.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def atlas():
+    from geo.model import load_atlas
+
+    return load_atlas(boundaries_path())
+
+
+@pytest.fixture()
+def app():
+    from app import create_app
+
+    app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path())})
+    yield app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
