@@ -32,7 +32,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["hokkaido_map"] = load_state(app.config)
 
-    from geo.web import pages
+    from geo.web import api, assets, caching, embed, pages, security
 
-    app.register_blueprint(pages.bp)
+    for blueprint in (pages.bp, api.bp, embed.bp, assets.bp):
+        app.register_blueprint(blueprint)
+    security.init_app(app)  # headers: CSP, frame-ancestors, nosniff (issue: hardening)
+    caching.init_app(app)  # compression once + cache headers (issue: embeddable, light, fast)
     return app
