@@ -132,17 +132,18 @@ class KPI(BaseModel):
 
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number starts after no digit, "," or ".", so "22,40" cannot be read as "40".
 _VALUE = (
-    r"(?:\((?P<{p}agg>累計|合計|平均)\))?"
-    r"(?P<{p}num>" + _NUMBER + r")"
-    r"(?P<{p}unit>[^\d\s(),.→～]+?)"
-    r"(?P<{p}qual>以上|以下|超|未満)?"
-    r"\((?P<{p}year>[^()]+)\)"
+    r"(?:\((?P<@agg>累計|合計|平均)\))?"
+    r"(?<![\d,.])(?P<@num>" + _NUMBER + r")"
+    r"(?P<@unit>[^\d\s(),.→～]+?)"
+    r"(?P<@qual>以上|以下|超|未満)?"
+    r"\((?P<@year>[^()]+)\)"
 )
 _KPI = re.compile(
     r"^(?P<head>.+?)\s*"
-    r"(?:" + _VALUE.format(p="b") + r"\s*→\s*)?"
-    + _VALUE.format(p="t")
+    r"(?:" + _VALUE.replace("@", "b") + r"\s*→\s*)?"
+    + _VALUE.replace("@", "t")
     + r"$"
 )
 _YEAR_ONE = re.compile(r"^(?P<era>[A-Z])(?P<y>\d+|元)$")
@@ -272,6 +273,8 @@ def parse_kpi(text: str) -> KPI:
     m = _KPI.match(body)
     if not m:
         raise KPIError(raw, _why_no_match(body))
+    if "→" in body and m["bnum"] is None:
+        raise KPIError(raw, _why_no_match(body))
     try:
         target, unit = _value(m, "t")
         baseline = None
@@ -304,6 +307,8 @@ def _why_no_match(body: str) -> str:
     # The regex says only "no"; guess the most likely slip so the planner knows what to fix.
     if not re.search(r"\d", body):
         return "no number"
+    if bad := re.search(r"\d,(?:\d{0,2}|\d{4,})(?!\d)", body):
+        return f"malformed thousands separator near {bad.group()!r} (use 1,234 or 1234)"
     if not re.search(r"\([^()]*\)\s*$", body):
         return "the target must end with its year in brackets, e.g. 50件(R1)"
     if "→" in body and not re.search(r"\)\s*→", body):

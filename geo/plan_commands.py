@@ -1,0 +1,106 @@
+"""The ``validate`` and ``dump-plan`` commands: load boundaries and plan, report or dump.
+
+Kept apart from :mod:`geo.cli` so they can be called (and tested) without argument parsing.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from geo.coverage import coverage_for_atlas
+from geo.errors import DataError, DataErrors
+from geo.plan import DEFAULT_DATA_DIR, HIERARCHY_FILE, Plan, load_plan, plan_to_json
+
+
+def _load(boundaries_path: str | Path, data_dir: str | Path | None):  # -> (Plan, Atlas)
+    from geo.model import load_atlas  # geopandas is heavy; only import when needed
+
+    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    plan = load_plan(data_dir)
+    atlas = load_atlas(boundaries_path, hierarchy_path=data_dir / HIERARCHY_FILE)
+    return plan, atlas
+
+
+def _report(exc: DataError, err: TextIO) -> None:
+    for problem in exc.errors if isinstance(exc, DataErrors) else [exc]:
+        print(problem, file=err)
+
+
+def summary_lines(plan: Plan, municipalities_reached: int, municipalities: int) -> list[str]:
+    """The human summary printed by ``validate``."""
+    named = len(plan.projects)
+    lines = [
+        f"regions: {len(plan.regions)}",
+        f"projects: {plan.total_stated} stated, {named} named in the document",
+    ]
+    for region in plan.regions:
+        note = " (※主なプロジェクトを掲載)" if region.main_projects_only else ""
+        lines.append(
+            f"  {region.name}: {region.projects_stated} stated, {region.projects_named} named{note}"
+        )
+    lines.append(f"KPIs parsed: {len(plan.kpis)}")
+    cross = sum(p.cross_region for p in plan.projects)
+    lines.append(f"cross-region projects: {cross}")
+    lines.append(f"municipalities reached: {municipalities_reached} of {municipalities}")
+    return lines
+
+
+def run_validate(
+    boundaries_path: str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Check boundaries and plan data; print a summary, or each ``file:line: field: message``."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        plan, atlas = _load(boundaries_path, data_dir)
+        coverage = coverage_for_atlas(plan, atlas)
+    except DataError as exc:
+        _report(exc, err)
+        return 1
+    except (KeyError, ValueError) as exc:  # the plan names a 振興局 the boundaries lack
+        print(f"coverage: {exc}", file=err)
+        return 1
+    reached = sum(bool(ids) for ids in coverage.by_municipality.values())
+    for line in summary_lines(plan, reached, len(coverage.by_municipality)):
+        print(line, file=out)
+    return 0
+
+
+def run_dump_plan(
+    boundaries_path: str | Path,
+    data_dir: str | Path | None = None,
+    as_json: bool = True,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Write the plan joined to the map: JSON (``--json``) or a short text listing."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    try:
+        plan, atlas = _load(boundaries_path, data_dir)
+        document = plan_to_json(plan, atlas)
+    except DataError as exc:
+        _report(exc, err)
+        return 1
+    except (KeyError, ValueError) as exc:
+        print(f"coverage: {exc}", file=err)
+        return 1
+    if as_json:
+        json.dump(document, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+        return 0
+    for project in document["projects"]:  # type: ignore[union-attr]
+        print(
+            f"{project['id']}\t{project['region']}\t【{project['coverage_label']}】\t"
+            f"{len(project['municipalities'])} municipalities\t{project['name']}",
+            file=out,
+        )
+    return 0
