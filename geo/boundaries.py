@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
+from shapely.geometry import MultiPolygon, Polygon
 
 from geo.errors import BoundaryError
 
@@ -28,7 +29,10 @@ WEB_CRS = "EPSG:4326"
 # Japan Lambert-free equal-area: EPSG:6933 (WGS 84 / NSIDC EASE-Grid 2.0 Global) keeps areas
 # exact to well under 0.1 % at Hokkaido's latitude, with no zone choice to get wrong.
 AREA_CRS = "EPSG:6933"
-_SHAPEFILE_ENCODINGS = ("cp932",)  # older MLIT editions write Shift_JIS DBFs without a .cpg
+# A DBF without a .cpg (older MLIT editions: Shift_JIS) is read by GDAL as ISO-8859-1, which
+# never fails but yields mojibake; so we check for 北海道 and retry with these, in order.
+_SHAPEFILE_ENCODINGS = ("utf-8", "cp932")
+UNASSIGNED_NAME = "所属未定地"
 
 
 @dataclass(frozen=True)
@@ -42,15 +46,10 @@ class BoundarySource:
     unassigned_rows: int  # 所属未定地 and rows without a code: kept out of the model, reported
 
 
-def _gdal_path(path: Path) -> str:
-    if path.suffix.lower() == ".zip":
-        return f"/vsizip/{path}"
-    return str(path)
-
-
 def _read_raw(path: Path) -> tuple[gpd.GeoDataFrame, str]:
-    target = _gdal_path(path)
-    if path.suffix.lower() == ".zip":
+    target = str(path)
+    # MLIT ships zips; read the member through GDAL's /vsizip/ without unpacking.
+    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
         try:
             with zipfile.ZipFile(path) as zf:
                 bad = zf.testzip()
@@ -60,9 +59,11 @@ def _read_raw(path: Path) -> tuple[gpd.GeoDataFrame, str]:
                 others = [
                     n for n in zf.namelist() if n.lower().endswith((".geojson", ".json", ".gpkg"))
                 ]
-        except zipfile.BadZipFile as exc:
-            raise BoundaryError(f"not a readable zip file ({exc})", path=path) from None
-        members = shps or others
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+            raise BoundaryError(f"not a readable zip file ({_first_line(exc)})", path=path) from None
+        except Exception as exc:  # zlib.error and friends from damaged members
+            raise BoundaryError(f"corrupt zip file ({_first_line(exc)})", path=path) from None
+        members = sorted(shps) or sorted(others)
         if not members:
             raise BoundaryError("zip holds no .shp, .geojson or .gpkg file", path=path)
         target = f"/vsizip/{path}/{members[0]}"
@@ -71,29 +72,43 @@ def _read_raw(path: Path) -> tuple[gpd.GeoDataFrame, str]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # GDAL's notes on odd encodings are handled below
             frame = pyogrio.read_dataframe(target)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
-        raise BoundaryError(f"cannot read as a boundary file ({_first_line(exc)})", path=path) from None
-    except Exception as exc:  # GDAL raises a wide range for truncated input
-        raise BoundaryError(f"corrupt or truncated file ({_first_line(exc)})", path=path) from None
+    except Exception as exc:  # GDAL raises a wide range of errors for damaged input
+        raise BoundaryError(
+            "cannot read: not a GeoJSON/TopoJSON/Shapefile/GeoPackage, or a corrupt or truncated "
+            f"one (GDAL: {_first_line(exc)})",
+            path=path,
+        ) from None
     driver = str(info.get("driver") or "")
     if driver == "ESRI Shapefile" and not _has_hokkaido_text(frame):
         for encoding in _SHAPEFILE_ENCODINGS:
             try:
-                frame = pyogrio.read_dataframe(target, encoding=encoding)
-            except Exception:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    decoded = pyogrio.read_dataframe(target, encoding=encoding)
+            except Exception:  # UnicodeDecodeError: not this encoding
                 continue
-            if _has_hokkaido_text(frame):
+            if _has_hokkaido_text(decoded):
+                frame = decoded
                 break
     return frame, driver
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+    # GDAL appends a hint about '<DRIVER>:' prefixes that only confuses here.
+    return text[0].split("; It might help")[0] if text else type(exc).__name__
 
 
 def _has_hokkaido_text(frame: pd.DataFrame) -> bool:
     return "N03_001" in frame.columns and frame["N03_001"].astype(str).str.contains(HOKKAIDO).any()
+
+
+def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
+    """Only the areal parts: make_valid can return a collection with slivers of lines/points."""
+    if isinstance(geom, Polygon | MultiPolygon):
+        return geom
+    parts = [g for g in shapely.get_parts(geom) if isinstance(g, Polygon | MultiPolygon)]
+    return shapely.union_all(parts) if parts else Polygon()
 
 
 def _normal_code(value: object) -> str | None:
@@ -141,14 +156,24 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
     raw["code"] = codes.loc[raw.index]
     if raw.empty:
         raise BoundaryError(f"no {HOKKAIDO} rows (no N03_001 = {HOKKAIDO}, no code 01xxx)", path=path)
-    unassigned = raw["code"].isna() | raw["N03_004"].isna() | raw["N03_004"].astype(str).eq("")
+    # 所属未定地 (land whose municipality is undetermined): no name and/or no code in N03.
+    names = raw["N03_004"].fillna("").astype(str).str.strip()
+    unassigned = raw["code"].isna() | names.isin(("", UNASSIGNED_NAME))
     n_unassigned = int(unassigned.sum())
-    raw = raw.loc[~unassigned & raw.geometry.notna()]
+    raw = raw.loc[~unassigned & raw.geometry.notna() & ~raw.geometry.is_empty]
     if raw.empty:
         raise BoundaryError("no Hokkaido row has a code and a name", path=path)
+    no_sub = raw["N03_002"].fillna("").astype(str).str.strip().eq("")
+    if no_sub.any():
+        # Every Hokkaido municipality belongs to a 振興局; without one the hierarchy cannot place it.
+        first = raw.loc[no_sub].iloc[0]
+        raise BoundaryError(
+            f"{int(no_sub.sum())} row(s) without a 振興局, e.g. {first['code']} {first['N03_004']}",
+            path=path, field="N03_002",
+        )
     if str(raw.crs) != WEB_CRS and raw.crs.to_epsg() != 4326:
         raw = raw.to_crs(WEB_CRS)
-    raw["geometry"] = shapely.make_valid(raw.geometry.values)
+    raw["geometry"] = [_polygonal(g) for g in shapely.make_valid(raw.geometry.values)]
     # One row per polygon part in MLIT's originals: dissolve parts by code.
     attrs = (
         raw.groupby("code", sort=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from geo.boundaries import AREA_CRS, WEB_CRS
 from geo.model import Atlas
 
 
@@ -13,7 +14,9 @@ def inspect_boundaries(atlas: Atlas) -> dict[str, Any]:
     return {
         "source": atlas.source.path,
         "driver": atlas.source.driver,
-        "crs": atlas.source.source_crs,
+        "crs": atlas.source.source_crs,  # as declared by the file
+        "web_crs": WEB_CRS,  # what the layers are in
+        "area_crs": AREA_CRS,  # where areas are measured (equal-area)
         "rows_read": atlas.source.rows_read,
         "unassigned_rows": atlas.source.unassigned_rows,
         "municipalities": len(atlas.municipalities),
