@@ -12,14 +12,12 @@ from typing import Any
 
 from flask import Flask
 
-from geo.hierarchy import DEFAULT_HIERARCHY
-
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, template_folder="templates")
     app.config.from_mapping(
         BOUNDARIES=os.environ.get("HOKKAIDO_MAP_BOUNDARIES"),
-        HIERARCHY=str(DEFAULT_HIERARCHY),
+        HIERARCHY=None,  # default: DATA_DIR/hierarchy.yaml
         DATA_DIR=os.environ.get("HOKKAIDO_MAP_DATA"),
         JSON_AS_ASCII=False,
     )
@@ -32,9 +30,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["hokkaido_map"] = load_state(app.config)
 
-    from geo.web import api, assets, caching, embed, pages, security
+    from geo.web import api, assets, caching, docs, embed, pages, printing, security
 
-    for blueprint in (pages.bp, api.bp, embed.bp, assets.bp):
+    for blueprint in (pages.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp):
         app.register_blueprint(blueprint)
     security.init_app(app)  # headers: CSP, frame-ancestors, nosniff (issue: hardening)
     caching.init_app(app)  # compression once + cache headers (issue: embeddable, light, fast)

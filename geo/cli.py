@@ -1,9 +1,10 @@
-"""``hokkaido-map``: the command line (serve, inspect-boundaries, validate, dump-plan, export)."""
+"""``hokkaido-map``: the command line (serve, inspect-boundaries, validate, dump-plan, export, print)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -58,6 +59,48 @@ def cmd_dump_plan(args: argparse.Namespace) -> int:
     return run_dump_plan(resolve_boundaries(args.boundaries), args.data, as_json=args.json)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from app import create_app
+    from geo.export import export_site
+
+    app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
+    report = export_site(app, args.out_dir, progress=not args.quiet)
+    print(
+        f"{report.out_dir}: {report.files} files, {report.bytes:,} bytes "
+        f"({report.written} written, {report.unchanged} unchanged) in {report.seconds:.1f} s",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from geo.model import load_atlas
+    from geo.plan import DEFAULT_DATA_DIR, load_plan
+    from geo.printing import Printer
+    from geo.sources import resolve_boundaries
+
+    atlas = load_atlas(resolve_boundaries(args.boundaries))
+    printer = Printer(atlas, load_plan(args.data or DEFAULT_DATA_DIR))
+    if args.only:
+        printer_ids = set(printer.map_ids())
+        unknown = [m for m in args.only if m not in printer_ids]
+        if unknown:
+            print(f"hokkaido-map: error: unknown map(s): {', '.join(unknown)}", file=sys.stderr)
+            return 2
+    out = Path(args.out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ids = args.only or printer.map_ids()
+    from tqdm import tqdm
+
+    for map_id in tqdm(ids, desc="print", unit="map", disable=args.quiet):
+        for fmt in args.formats:
+            (out / f"{map_id}.{fmt}").write_bytes(printer.render(map_id, fmt))
+    print(f"{out}: {len(ids) * len(args.formats)} files", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hokkaido-map", description="北海道 地域政策マップ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +128,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", default=None)
     p.add_argument("--json", action="store_true", default=True)
     p.set_defaults(func=cmd_dump_plan)
+
+    p = sub.add_parser("export", help="write the whole site as static files (any host, file://)")
+    p.add_argument("out_dir", metavar="OUT_DIR", help="folder to (re)write atomically")
+    _add_boundaries(p)
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("print", help="PNG and SVG of every map (reports, slides)")
+    p.add_argument("out_dir", metavar="OUT_DIR")
+    _add_boundaries(p)
+    p.add_argument("--data", default=None, help="plan data folder (default: the project's data/)")
+    p.add_argument("--only", nargs="+", metavar="MAP", help="map ids (default: all)")
+    p.add_argument("--formats", nargs="+", choices=("png", "svg"), default=["png", "svg"])
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_print)
     return parser
 
 
@@ -98,6 +156,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `hokkaido-map dump-plan | head`: the reader left; say nothing more, as cat does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -178,6 +178,11 @@ class Atlas:
         return sum(m.area_km2 for m in (*self.municipalities, *self.northern_territories))
 
 
+def _text_or_none(value: object) -> str | None:
+    # pandas turns a missing 郡 into NaN after concat, and NaN is truthy: "nan函館市".
+    return value if isinstance(value, str) and value else None
+
+
 def _label_point(geom: Polygon | MultiPolygon) -> tuple[float, float]:
     # polylabel needs one polygon: use the largest part (the main island, not an islet).
     part = max(geom.geoms, key=lambda g: g.area) if isinstance(geom, MultiPolygon) else geom
@@ -284,7 +289,7 @@ def build_atlas(
 
     def to_muni(row) -> Municipality:
         return Municipality(
-            code=row.code, name=row.name, district=row.district or None,
+            code=row.code, name=row.name, district=_text_or_none(row.district),
             subprefecture=row.subprefecture, region=row.region,
             area_km2=float(row.area_km2), label_point=(row.label_lon, row.label_lat),
             northern_territory=bool(row.northern_territory),

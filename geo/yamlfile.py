@@ -57,7 +57,11 @@ def load_located_yaml(path: str | Path) -> LocatedYaml:
     except FileNotFoundError:
         raise DataError("file not found", path=path) from None
     except UnicodeDecodeError as exc:
-        raise DataError(f"not UTF-8 text ({exc.reason})", path=path) from None
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise DataError(
+            f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}: {exc.reason}); save the file as UTF-8",
+            path=path, line=line,
+        ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,11 @@ DOCUMENT = SHARED / "source" / "000_9ff3f2c4b2a3626f.txt"
 HOKKAIDO_GEOJSON = BOUNDARIES_DIR / "N03-21_01_210101.geojson"
 HOKKAIDO_TOPOJSON = BOUNDARIES_DIR / "N03-21_01_210101.topojson"
 NATIONAL_GEOJSON = BOUNDARIES_DIR / "N03-21_210101_s0001.geojson"
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def boundaries_path() -> Path:
@@ -43,3 +49,18 @@ def app():
 @pytest.fixture()
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium through Playwright, one per session (two sync Playwrights collide)."""
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure
+            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -2,11 +2,287 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import math
+
+from flask import Blueprint, Response, current_app, request, url_for
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from geo.codes import CodeError, with_check_digit
+from geo.errors import UnknownCodeError
+from geo.geojson import level_geojson
+from geo.plan import project_to_json
+from geo.search import search
+from geo.views import (
+    LEVELS,
+    change_classes,
+    families,
+    family_of,
+    kpi_entries,
+    kpi_entry,
+    kpi_json,
+    municipality_json,
+    overlap_json,
+    overview_json,
+    projects_for_municipality,
+    region_json,
+    subprefecture_json,
+    town_json,
+)
+from geo.web.errors import json_error
+from geo.web.state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError) -> tuple[dict, int]:
+    return {"error": exc.message}, exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException) -> tuple[dict, int, list[tuple[str, str]]]:
+    return json_error(exc)
+
+
+def _json_bytes(body: bytes, mimetype: str = "application/json") -> Response:
+    return Response(body, mimetype=mimetype)
 
 
 @bp.get("/healthz", endpoint="healthz_api")
 def healthz() -> dict:
     return {"ok": True}
+
+
+# --- places -----------------------------------------------------------------------------
+
+
+@bp.get("/regions")
+def regions() -> dict:
+    s = state()
+    return {"regions": [region_json(s.atlas, s.plan, r.id) for r in s.atlas.hierarchy.regions]}
+
+
+@bp.get("/regions/<rid>")
+def region(rid: str) -> dict:
+    s = state()
+    try:
+        return region_json(s.atlas, s.plan, rid, with_projects=True)
+    except KeyError:
+        raise ApiError(404, f"region: no 連携地域 {rid!r}") from None
+
+
+@bp.get("/subprefectures")
+def subprefectures() -> dict:
+    s = state()
+    return {"subprefectures": [subprefecture_json(s.atlas, s.plan, x.short)
+                               for x in s.atlas.hierarchy.subprefectures]}
+
+
+@bp.get("/subprefectures/<key>")
+def subprefecture(key: str) -> dict:
+    s = state()
+    try:
+        return subprefecture_json(s.atlas, s.plan, key, with_projects=True)
+    except KeyError:
+        raise ApiError(404, f"subprefecture: no 振興局 {key!r}") from None
+
+
+@bp.get("/municipalities")
+def municipalities() -> dict:
+    s = state()
+    out = []
+    for m in s.atlas.municipalities:
+        item = municipality_json(s.atlas, m)
+        item["projects_count"] = len(projects_for_municipality(s.plan, s.coverage, m))
+        out.append(item)
+    return {"count": len(out), "municipalities": out}
+
+
+def lookup_municipality(code: str):  # type: ignore[no-untyped-def]
+    """By 5/6-digit code: 400 for a malformed code or wrong check digit, 404 for an unknown one."""
+    try:
+        return state().atlas.municipality(code)
+    except CodeError as exc:
+        raise ApiError(400, f"code: {exc}") from None
+    except UnknownCodeError as exc:
+        raise ApiError(404, f"code: {exc}") from None
+
+
+@bp.get("/municipalities/<code>")
+def municipality(code: str) -> dict:
+    s = state()
+    m = lookup_municipality(code)
+    out = town_json(s.atlas, s.plan, s.coverage, m)
+    ward = s.atlas.ward(code)
+    if ward is not None:
+        out["ward"] = {"code": ward.code, "name": ward.name, "full_name": ward.full_name}
+    return out
+
+
+# --- plan -------------------------------------------------------------------------------
+
+
+@bp.get("/projects")
+def projects() -> dict:
+    s = state()
+    return {
+        "total_projects_stated": s.plan.total_stated,
+        "projects_named": len(s.plan.projects),
+        "projects": [project_to_json(p, s.atlas) for p in s.plan.projects],
+    }
+
+
+@bp.get("/projects/<pid>")
+def project(pid: str) -> dict:
+    s = state()
+    try:
+        p = s.plan.project(pid)
+    except KeyError:
+        raise ApiError(404, f"id: no project {pid!r}") from None
+    out = project_to_json(p, s.atlas)
+    out["kpi_ids"] = [f"{p.id}-{i + 1}" for i in range(len(p.kpis))]
+    return out
+
+
+@bp.get("/kpis")
+def kpis() -> dict:
+    s = state()
+    fams = families(s.plan)
+    fam_by_id = {e.id: key for key, es in fams.items() for e in es}
+    return {
+        "classes": change_classes(s.plan).to_json(),
+        "kpis": [kpi_json(e, fam_by_id.get(e.id)) for e in kpi_entries(s.plan)],
+        "families": {key: [e.id for e in es] for key, es in fams.items()},
+    }
+
+
+@bp.get("/kpis/<kid>")
+def kpi(kid: str) -> dict:
+    s = state()
+    try:
+        entry = kpi_entry(s.plan, kid)
+    except KeyError:
+        raise ApiError(404, f"id: no KPI {kid!r}") from None
+    return {**kpi_json(entry, family_of(s.plan, entry)),
+            "class_color": change_classes(s.plan).color(entry.percent)}
+
+
+@bp.get("/kpis/families/<key>")
+def kpi_family(key: str) -> dict:
+    s = state()
+    fams = families(s.plan)
+    if key not in fams:
+        raise ApiError(404, f"family: no KPI family {key!r}")
+    return {"family": key, "kpis": [kpi_json(e, key) for e in fams[key]]}
+
+
+@bp.get("/overview")
+def overview() -> dict:
+    s = state()
+    return s.memo(("api", "overview"), lambda: overview_json(s.atlas, s.plan))
+
+
+@bp.get("/overlap")
+def overlap() -> dict:
+    s = state()
+    return overlap_json(s.atlas, s.plan)
+
+
+# --- search and locate ------------------------------------------------------------------
+
+
+@bp.get("/search", endpoint="search")
+def search_route() -> dict:
+    s = state()
+    q = request.args.get("q")
+    if q is None or not q.strip():
+        raise ApiError(400, "q: the search text is required (?q=倶知安)")
+    if len(q) > 100:
+        raise ApiError(400, "q: at most 100 characters")
+    try:
+        hits = search(s.atlas, s.plan, q)
+    except CodeError as exc:
+        raise ApiError(400, f"q: {exc}") from None
+    out = []
+    for hit in hits:
+        item = hit.to_json()
+        item["url"] = _hit_url(hit.kind, hit.id)
+        out.append(item)
+    return {"q": q, "results": out}
+
+
+def _hit_url(kind: str, ident: str) -> str:
+    if kind == "municipality":
+        return url_for("pages.town", code=ident)
+    if kind == "project":
+        return url_for("pages.project", pid=ident)
+    if kind == "subprefecture":
+        return url_for("pages.index", sub=ident)
+    return url_for("pages.index", region=ident)
+
+
+def _coordinate(name: str, low: float, high: float) -> float:
+    raw = request.args.get(name)
+    if raw is None or not raw.strip():
+        raise ApiError(400, f"{name}: required")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ApiError(400, f"{name}: not a number: {raw[:40]!r}") from None
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ApiError(400, f"{name}: must be a finite number between {low:g} and {high:g}")
+    return value
+
+
+@bp.get("/locate")
+def locate() -> dict:
+    s = state()
+    lat = _coordinate("lat", -90, 90)
+    lon = _coordinate("lon", -180, 180)
+    m = s.atlas.locate(lon, lat)
+    if m is None:
+        raise ApiError(404, f"lat/lon: ({lat}, {lon}) is not in any municipality of Hokkaido")
+    out = municipality_json(s.atlas, m)
+    out["code6"] = with_check_digit(m.code)
+    ward = s.atlas.locate_ward(lon, lat) if m.code == s.atlas.hierarchy.designated_city.code else None
+    out["ward"] = {"code": ward.code, "name": ward.name} if ward else None
+    out["url"] = url_for("pages.town", code=m.code)
+    out["projects_count"] = len(projects_for_municipality(s.plan, s.coverage, m))
+    return out
+
+
+# --- geometry ---------------------------------------------------------------------------
+
+
+@bp.get("/geo/topology.json")
+def topology() -> Response:
+    return _json_bytes(state().topology.body)
+
+
+@bp.get("/geo/<level>.geojson")
+def geojson(level: str) -> Response:
+    s = state()
+    if level not in LEVELS:
+        raise ApiError(404, f"level: must be one of {', '.join(LEVELS)}, not {level!r}")
+    body = s.memo(("geojson", level), lambda: level_geojson(s.atlas, level))
+    return _json_bytes(body, "application/geo+json")
+
+
+@bp.route("/<path:rest>", methods=["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH"])
+def unknown(rest: str) -> tuple[dict, int]:
+    # This catch-all also takes POST etc., so it shadows the 405 of real routes: give it back.
+    adapter = current_app.url_map.bind("localhost")
+    try:
+        endpoint, _ = adapter.match(f"/api/{rest}", method="GET")
+    except HTTPException:
+        endpoint = None
+    if endpoint and endpoint != "api.unknown" and request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD", "OPTIONS"])
+    return {"error": f"path: no API route /api/{rest}"}, 404

@@ -1,9 +1,222 @@
-"""Compression done once per response body and cache headers for assets."""
+"""Compression done once per response body, ETags, and cache headers.
+
+Why not flask-compress as is: it gzips every response on every request (52 req/s on an 867 KB
+page here, see /work/shared/notes/toolchain.md). Every page and JSON document of this app is a
+pure function of the data loaded at start, so the same body comes back again and again: gzip it
+once, keep the result keyed by the body's hash, and serve the cached bytes afterwards.
+
+And one step further: the view itself. Rendering the overview template costs ~4 ms (hundreds
+of ``url_for``), 10× a trivial endpoint; since its output only depends on the URL, a bounded
+:class:`ResponseCache` keeps the rendered body per full path, served from ``before_request``
+(the other after_request hooks, e.g. security headers, still run on every response). A view
+opts out with ``Cache-Control: no-store``; responses with cookies or file bodies are not kept.
+``RESPONSE_CACHE = False`` in the config turns it off.
+
+What a response gets (only status 200 GET/HEAD responses are touched):
+- a strong ``ETag`` (hash of the uncompressed body; ``-gz`` suffix on the gzip variant) and a
+  ``304`` when ``If-None-Match`` matches;
+- ``Content-Encoding: gzip`` when the client accepts it and the type is text-like;
+  ``Vary: Accept-Encoding`` on every compressible type, compressed or not;
+- ``Cache-Control``: ``immutable`` for versioned URLs (``?v=`` or a content hash in the file
+  name), ``max-age`` for data (JSON/TopoJSON/GeoJSON), ``no-cache`` (revalidate by ETag) for HTML.
+  A view that sets its own ``Cache-Control`` keeps it, except on versioned URLs.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
+import gzip
+import hashlib
+import re
+import threading
+from collections import OrderedDict
+
+from flask import Flask, Response, request
+
+COMPRESSIBLE = (
+    "text/",
+    "application/json",
+    "application/geo+json",
+    "application/javascript",
+    "application/x-javascript",
+    "application/xml",
+    "image/svg+xml",
+    "application/wasm",
+)
+MIN_SIZE = 500  # below one packet gzip saves nothing worth a header
+IMMUTABLE = "public, max-age=31536000, immutable"
+DATA_MAX_AGE = 3600
+# A file name carrying a content hash (leaflet.3f2a9c1b.js) is immutable like a ?v= URL.
+_HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
+
+
+class GzipCache:
+    """Body hash → gzip bytes, bounded by total size (LRU). Thread-safe (waitress threads)."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, level: int = 9) -> None:
+        self.max_bytes = max_bytes
+        self.level = level
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.compressions = 0  # how many times gzip actually ran (tests, benchmark)
+
+    def get(self, key: str, body: bytes) -> bytes:
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        # Compress outside the lock; a rare duplicate compression under a race is harmless.
+        data = self.compress(body)
+        with self._lock:
+            if key not in self._items and len(data) <= self.max_bytes:
+                self._items[key] = data
+                self._size += len(data)
+                while self._size > self.max_bytes:
+                    _, old = self._items.popitem(last=False)
+                    self._size -= len(old)
+        return data
+
+    def compress(self, body: bytes) -> bytes:
+        self.compressions += 1
+        # mtime=0: the same body always gives the same bytes (stable ETag, reproducible export).
+        return gzip.compress(body, compresslevel=self.level, mtime=0)
+
+
+class ResponseCache:
+    """Full path → (body, mimetype, headers) of 200 responses; LRU by entry count and bytes."""
+
+    def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024,
+                 max_body: int = 4 * 1024 * 1024) -> None:
+        self.max_entries, self.max_bytes, self.max_body = max_entries, max_bytes, max_body
+        self._items: OrderedDict[str, tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = 0
+
+    def get(self, key: str) -> Response | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            self.hits += 1
+        body, headers = item
+        return Response(body, status=200, headers=headers)
+
+    def put(self, key: str, response: Response) -> None:
+        if (response.direct_passthrough or response.is_streamed or "Set-Cookie" in response.headers
+                or "no-store" in response.headers.get("Cache-Control", "")):
+            return
+        body = response.get_data()
+        if len(body) > self.max_body:
+            return
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = (body, headers)
+            self._size += len(body)
+            while len(self._items) > self.max_entries or self._size > self.max_bytes:
+                _, (old, _) = self._items.popitem(last=False)
+                self._size -= len(old)
+
+
+def body_etag(body: bytes) -> str:
+    return hashlib.blake2b(body, digest_size=12).hexdigest()
+
+
+def is_compressible(mimetype: str | None) -> bool:
+    return bool(mimetype) and mimetype.startswith(COMPRESSIBLE)  # type: ignore[union-attr]
+
+
+def is_versioned(path: str, args: dict[str, str]) -> bool:
+    """URLs whose content never changes: ``?v=<version or hash>`` or a hashed file name."""
+    return bool(args.get("v")) or bool(_HASHED_NAME.search(path))
+
+
+def accepts_gzip() -> bool:
+    # Werkzeug's parser knows q-values: "gzip;q=0" and "identity" alone mean no gzip.
+    return request.accept_encodings["gzip"] > 0
+
+
+def default_cache_control(mimetype: str | None, versioned: bool) -> str:
+    if versioned:
+        return IMMUTABLE
+    if mimetype and ("json" in mimetype or mimetype.startswith("image/")):
+        return f"public, max-age={DATA_MAX_AGE}"
+    if mimetype and mimetype.startswith(("text/css", "application/javascript", "font/")):
+        return f"public, max-age={DATA_MAX_AGE}"
+    return "no-cache"  # HTML: always revalidate; the ETag makes that a cheap 304
+
+
+def _etag_matches(etag: str) -> bool:
+    inm = request.if_none_match
+    return bool(inm) and (inm.contains(etag) or inm.star_tag)
+
+
+def process(response: Response, cache: GzipCache) -> Response:
+    """The after_request hook: ETag, 304, Cache-Control, gzip from cache."""
+    if request.method not in ("GET", "HEAD") or response.status_code != 200:
+        return response
+    if "Content-Encoding" in response.headers:
+        return response
+    versioned = is_versioned(request.path, request.args)  # type: ignore[arg-type]
+    # A versioned URL is immutable whatever the view said (send_file says no-cache by default).
+    if versioned or "Cache-Control" not in response.headers:
+        response.headers["Cache-Control"] = default_cache_control(response.mimetype, versioned)
+    compressible = is_compressible(response.mimetype)
+    if not compressible and response.direct_passthrough:
+        return response  # e.g. a PNG file: send_file's own ETag/conditional handling is enough
+    if response.direct_passthrough:
+        response.direct_passthrough = False  # read the file wrapper once to hash/compress it
+    body = response.get_data()
+    etag = body_etag(body)
+    use_gzip = compressible and len(body) >= MIN_SIZE and accepts_gzip()
+    if compressible:
+        response.vary.add("Accept-Encoding")
+    tag = f"{etag}-gz" if use_gzip else etag
+    response.set_etag(tag)
+    response.headers.pop("Last-Modified", None)  # the ETag is exact; a file mtime is not
+    if _etag_matches(tag):
+        response.status_code = 304
+        response.set_data(b"")
+        response.headers.pop("Content-Length", None)
+        return response
+    if use_gzip:
+        response.set_data(cache.get(etag, body))
+        response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _cache_key() -> str:
+    return request.full_path
 
 
 def init_app(app: Flask) -> None:
-    """Register compression and caching (filled in by the performance work)."""
+    """Register the hooks; caches live in ``app.extensions['gzip_cache'|'response_cache']``."""
+    cache = GzipCache(
+        max_bytes=app.config.get("GZIP_CACHE_BYTES", 64 * 1024 * 1024),
+        level=app.config.get("GZIP_LEVEL", 9),
+    )
+    app.extensions["gzip_cache"] = cache
+    pages: ResponseCache | None = ResponseCache() if app.config.get("RESPONSE_CACHE", True) else None
+    app.extensions["response_cache"] = pages
+
+    if pages is not None:
+
+        @app.before_request
+        def _cached_response() -> Response | None:
+            if request.method not in ("GET", "HEAD"):
+                return None
+            hit = pages.get(_cache_key())
+            if hit is not None:
+                hit.headers["X-Response-Cache"] = "hit"  # visible in tests and curl -I
+            return hit
+
+    @app.after_request
+    def _compress_once(response: Response) -> Response:
+        if (pages is not None and request.method == "GET" and response.status_code == 200
+                and "X-Response-Cache" not in response.headers):
+            pages.put(_cache_key(), response)
+        return process(response, cache)

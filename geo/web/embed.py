@@ -1,7 +1,70 @@
-"""``/embed/...``: map, legend, credit and a link back; nothing else."""
+"""``/embed/...``: map, legend, credit and a link back; nothing else.
+
+Same map builders as the full pages, with the ``embed=True`` layout flag.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, render_template, url_for
+
+from geo.codes import CodeError
+from geo.errors import UnknownCodeError
+from geo.sources import CREDIT
+from geo.web.pages import map_block, map_view
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
+
+
+def _embed(kind: str, arg: str, title: str, back: str) -> str:
+    try:
+        map_view(kind, arg, True)
+    except (KeyError, UnknownCodeError):
+        abort(404, f"no {kind} {arg!r}")
+    except CodeError as exc:
+        abort(400, str(exc))
+    block = map_block(kind, arg, True)
+    return render_template("embed.html", map=block, title=title, back=back, credit=CREDIT)
+
+
+@bp.get("/")
+def index() -> str:
+    return _embed("overview", "hokkaido", "北海道 地域政策マップ", url_for("pages.index"))
+
+
+@bp.get("/town/<code>")
+def town(code: str) -> str:
+    from geo.web.state import state
+
+    try:
+        m = state().atlas.municipality(code)
+    except CodeError as exc:
+        abort(400, str(exc))
+    except UnknownCodeError as exc:
+        abort(404, str(exc))
+    return _embed("town", m.code, f"{m.full_name}のプロジェクト", url_for("pages.town", code=m.code))
+
+
+@bp.get("/project/<pid>")
+def project(pid: str) -> str:
+    from geo.web.state import state
+
+    try:
+        p = state().plan.project(pid)
+    except KeyError:
+        abort(404, f"no project {pid!r}")
+    return _embed("project", p.id, p.name, url_for("pages.project", pid=p.id))
+
+
+@bp.get("/kpi/<kid>")
+def kpi(kid: str) -> str:
+    return _embed("kpi", kid, f"KPI {kid}", url_for("pages.kpi", kid=kid))
+
+
+@bp.get("/kpi/family/<key>")
+def family(key: str) -> str:
+    return _embed("family", key, f"KPI「{key}」の比較", url_for("pages.kpi_family", key=key))
+
+
+@bp.get("/overlap")
+def overlap() -> str:
+    return _embed("overlap", "hokkaido", "プロジェクトの重なり", url_for("pages.overlap"))

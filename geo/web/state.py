@@ -1,25 +1,61 @@
-"""What the app loads once at start: the atlas (and the plan). Immutable, shared by requests."""
+"""What the app loads once at start: atlas, plan, coverage and topology. Shared by requests.
+
+Everything here is immutable except ``maps``, a memo of rendered map scripts: a page and its
+``/maps/...js`` request render the same deterministic map, so the second one is a lookup.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import hashlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
 
+from geo.coverage import Coverage, coverage_for_atlas
 from geo.model import Atlas, load_atlas
+from geo.plan import DEFAULT_DATA_DIR, Plan, load_plan
 from geo.sources import resolve_boundaries
+from geo.topology import Topology, topology_bytes
 
 
 @dataclass(frozen=True)
 class State:
     atlas: Atlas
+    plan: Plan
+    coverage: Coverage
+    topology: Topology
+    version: str  # changes whenever the data does: part of every cacheable URL
+    maps: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+
+    def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self.maps:
+                return self.maps[key]
+        value = build()  # outside the lock: a rare duplicate build is harmless (deterministic)
+        with self._lock:
+            return self.maps.setdefault(key, value)
 
 
 def load_state(config: Mapping[str, Any]) -> State:
-    atlas = load_atlas(resolve_boundaries(config.get("BOUNDARIES")), config["HIERARCHY"])
-    return State(atlas=atlas)
+    data_dir = Path(config.get("DATA_DIR") or DEFAULT_DATA_DIR)
+    # The hierarchy travels with the plan data: a DATA_DIR copy is validated as a whole.
+    hierarchy = config.get("HIERARCHY") or data_dir / "hierarchy.yaml"
+    atlas = load_atlas(resolve_boundaries(config.get("BOUNDARIES")), hierarchy)
+    plan = load_plan(data_dir, atlas.hierarchy)
+    topology = topology_bytes(atlas)
+    plan_digest = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:8]
+    return State(
+        atlas=atlas,
+        plan=plan,
+        coverage=coverage_for_atlas(plan, atlas),
+        topology=topology,
+        version=f"{topology.version[:8]}{plan_digest}",
+    )
 
 
 def state() -> State:

@@ -1,0 +1,380 @@
+"""Static export: every page, embed, JSON and geometry file as a site for any static host or file://.
+
+How: crawl the app with Flask's test client (no server), starting from ``site_urls(state)``
+(geo/web/pages.py) or, while that does not exist, every GET route without arguments; follow the
+local URLs each HTML/CSS file references (library assets come along that way). Then:
+
+- files: ``/`` → ``index.html``; ``/a/`` → ``a/index.html``; ``/a`` (HTML) → ``a.html``; a URL
+  without extension gets one from its media type (``/api/x`` JSON → ``api/x.json``); a query
+  other than ``?v=`` is folded into the name (``map__level-region.html``);
+- HTML and CSS: absolute local URLs are rewritten to relative ones, depth-aware;
+- data for ``fetch()``: JS is not rewritten (one JS file serves pages of every depth). Instead
+  each HTML page gets ``_export/shim.js``, which knows the URL → file map and wraps ``fetch``:
+  over http(s) it fetches the exported file; from file://, where Chromium refuses fetch(), it
+  loads the ``.js`` twin the export writes beside every JSON file (it sets a global);
+- atomic: everything is written into a temporary folder beside OUT_DIR, checked (no absolute
+  path of this machine in any file), then swapped in with renames; on error OUT_DIR is untouched;
+- re-runs: a file whose content hash equals the one already in OUT_DIR is hard-linked, not
+  rewritten (mtime kept, so rsync to a host sends only what changed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import parse_qsl, urljoin, urlsplit
+
+from flask import Flask
+
+SHIM_DIR = "_export"
+SHIM_FILE = f"{SHIM_DIR}/shim.js"
+DATA_GLOBAL = "__HOKKAIDO_MAP_DATA__"
+EXTENSIONS = {
+    "text/html": ".html",
+    "application/json": ".json",
+    "application/geo+json": ".geojson",
+    "application/javascript": ".js",
+    "text/javascript": ".js",
+    "text/css": ".css",
+    "image/svg+xml": ".svg",
+    "image/png": ".png",
+    "text/plain": ".txt",
+}
+TEXT_TYPES = ("text/", "application/json", "application/geo+json", "application/javascript",
+              "image/svg+xml")
+# A local absolute URL in an attribute, a CSS url() or a quoted string: "/x…", never "//host".
+_LOCAL_REF = re.compile(r"""(?P<pre>["'(=]\s*)(?P<url>/(?!/)[A-Za-z0-9_\-./%~]*(?:\?[^"'()\s<>#]*)?)""")
+_CSS_URL = re.compile(r"""url\(\s*["']?(?P<url>[^"')\s]+)["']?\s*\)""")
+_HTML_REF = re.compile(r"""(?:src|href)\s*=\s*["'](?P<url>[^"'#]+)["']""", re.I)
+
+# The page-side half of the export: wraps fetch (and XHR) so page code written for the live app
+# (fetch("/api/…")) works on a static host and from file://. Filled in by ``_shim``.
+SHIM_JS = """\
+/* hokkaido-map static export: URL → file map and a fetch() that works from file:// */
+(function () {
+  "use strict";
+  var FILES = /*FILES*/{};
+  var DATA = /*DATA*/[];
+  var root = new URL(window.HOKKAIDO_MAP_ROOT || "./", document.baseURI);
+  var byFile = {}, isData = {}, G = window.__DATA_GLOBAL__ = window.__DATA_GLOBAL__ || {};
+  Object.keys(FILES).forEach(function (u) { byFile[FILES[u]] = u; });
+  DATA.forEach(function (u) { isData[u] = true; });
+
+  function lookup(input) {
+    var s = typeof input === "string" ? input : (input && input.url) || String(input);
+    s = s.split("#")[0];
+    if (s.charAt(0) === "/" && s.charAt(1) !== "/") {  // app-absolute, as the live app writes it
+      if (FILES[s]) return {url: s, file: FILES[s]};
+      var bare = s.split("?")[0];
+      return FILES[bare] ? {url: bare, file: FILES[bare]} : null;
+    }
+    var abs = new URL(s, document.baseURI);
+    if (abs.href.indexOf(root.href) !== 0) return null;
+    var rel = decodeURIComponent(abs.pathname.slice(root.pathname.length));
+    return byFile[rel] ? {url: byFile[rel], file: rel} : null;
+  }
+
+  function loadTwin(hit) {
+    return new Promise(function (resolve, reject) {
+      if (hit.url in G) return resolve();
+      var s = document.createElement("script");
+      s.src = new URL(hit.file + ".js", root).href;
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new TypeError("cannot load " + hit.file + ".js")); };
+      (document.head || document.documentElement).appendChild(s);
+    });
+  }
+
+  var nativeFetch = window.fetch ? window.fetch.bind(window) : null;
+  window.fetch = function (input, init) {
+    var hit = lookup(input);
+    if (!hit) return nativeFetch(input, init);
+    if (location.protocol === "file:" && isData[hit.url]) {  // Chromium: no fetch() on file://
+      return loadTwin(hit).then(function () {
+        return new Response(JSON.stringify(G[hit.url]), {
+          status: 200, headers: {"Content-Type": "application/json"}});
+      });
+    }
+    return nativeFetch(new URL(hit.file, root).href, init);
+  };
+
+  var open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url) {
+    var hit = lookup(url);
+    var args = Array.prototype.slice.call(arguments);
+    if (hit) args[1] = new URL(hit.file, root).href;
+    return open.apply(this, args);
+  };
+  window.HOKKAIDO_MAP_EXPORT = {files: FILES, lookup: lookup};
+})();
+"""
+
+
+class ExportError(RuntimeError):
+    pass
+
+
+@dataclass
+class ExportReport:
+    out_dir: Path
+    files: int = 0
+    written: int = 0
+    unchanged: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    urls: list[str] = field(default_factory=list)
+
+
+# -- which URLs ---------------------------------------------------------------------------------
+def start_urls(app: Flask) -> list[str]:
+    """``site_urls(state)`` if the pages module has it, else every GET route without arguments."""
+    with app.test_request_context("/"):  # site_urls uses url_for
+        try:
+            from geo.web.pages import site_urls  # type: ignore[attr-defined]
+        except ImportError:
+            site_urls = None
+        if site_urls is not None:
+            from geo.web.state import state
+
+            return list(site_urls(state()))
+    return sorted(
+        r.rule for r in app.url_map.iter_rules()
+        if "GET" in (r.methods or ()) and not r.arguments and r.endpoint != "static"
+    )
+
+
+# -- URL → file ---------------------------------------------------------------------------------
+def file_for(url: str, mimetype: str | None) -> str:
+    """Relative POSIX path of the exported file for a URL (see module docstring)."""
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "v"]
+    if path.endswith("/"):
+        path += "index.html" if mimetype in (None, "text/html") else "index" + EXTENSIONS.get(
+            mimetype, "")
+    stem, ext = posixpath.splitext(path)
+    if query:  # fold the query into the name: a static host serves one file per path
+        # \w keeps 空知 readable (and distinct): hosts and file:// take UTF-8 names.
+        stem += "__" + "_".join(re.sub(r"[^\w.\-]", "-", f"{k}-{v}") for k, v in query)
+    if not ext:  # keep an extension the URL has (.topojson served as JSON stays .topojson)
+        ext = EXTENSIONS.get(mimetype or "", "")
+    return (stem + ext).lstrip("/")
+
+
+def relative(target: str, from_file: str) -> str:
+    """Relative URL from the folder of ``from_file`` to ``target`` (both export-relative)."""
+    rel = posixpath.relpath(target, posixpath.dirname(from_file) or ".")
+    return rel
+
+
+def root_prefix(from_file: str) -> str:
+    depth = from_file.count("/")
+    return "../" * depth or "./"
+
+
+# -- crawl --------------------------------------------------------------------------------------
+@dataclass
+class _Fetched:
+    url: str
+    mimetype: str
+    body: bytes
+    file: str
+
+
+def _discover(url: str, mimetype: str, text: str) -> set[str]:
+    found: set[str] = set()
+    if mimetype == "text/html":
+        found |= {m["url"] for m in _HTML_REF.finditer(text)}
+        found |= {m["url"] for m in _LOCAL_REF.finditer(text)}
+    if mimetype in ("text/html", "text/css"):
+        found |= {m["url"] for m in _CSS_URL.finditer(text)}
+    out = set()
+    for ref in found:
+        if ref.startswith(("data:", "http:", "https:", "mailto:", "javascript:", "//", "#")):
+            continue
+        absolute = urljoin(url, html.unescape(ref))  # href="/?a=1&amp;b=2" means a=1&b=2
+        if absolute.startswith("/"):
+            out.add(absolute.split("#")[0])
+    return out
+
+
+def crawl(app: Flask, urls: Iterable[str], progress: bool = True) -> dict[str, _Fetched]:
+    """GET every URL (and what HTML/CSS references); the given URLs must answer 200."""
+    from tqdm import tqdm
+
+    required = list(dict.fromkeys(urls))
+    queue = list(required)
+    seen = set(queue)
+    fetched: dict[str, _Fetched] = {}
+    client = app.test_client()
+    bar = tqdm(total=len(queue), desc="export", unit="url", disable=not progress)
+    while queue:
+        url = queue.pop(0)
+        response = client.get(url)  # no Accept-Encoding: plain bytes
+        bar.update()
+        if response.status_code != 200:
+            if url in required:
+                raise ExportError(f"{url}: HTTP {response.status_code}")
+            continue  # a discovered string that was not a URL of this app (e.g. a JS regex)
+        mimetype = response.mimetype or "application/octet-stream"
+        body = response.get_data()
+        fetched[url] = _Fetched(url, mimetype, body, file_for(url, mimetype))
+        if mimetype in ("text/html", "text/css"):
+            for ref in sorted(_discover(url, mimetype, body.decode("utf-8", "replace")) - seen):
+                seen.add(ref)
+                queue.append(ref)
+                bar.total += 1
+        response.close()
+    bar.close()
+    return fetched
+
+
+# -- rewrite ------------------------------------------------------------------------------------
+def _rewrite(item: _Fetched, files: dict[str, str]) -> bytes:
+    """Absolute local URLs of an HTML/CSS file → relative to that file."""
+    text = item.body.decode("utf-8")
+
+    def swap(m: re.Match[str]) -> str:
+        url = html.unescape(m["url"])
+        target = files.get(url) or files.get(url.split("?")[0])
+        if target is None:
+            return m.group(0)
+        return m["pre"] + relative(target, item.file)
+
+    text = _LOCAL_REF.sub(swap, text)
+    if item.mimetype == "text/html":
+        shim = relative(SHIM_FILE, item.file)
+        root = root_prefix(item.file)
+        tag = (f'<script>window.HOKKAIDO_MAP_ROOT="{root}";</script>'
+               f'<script src="{shim}"></script>')
+        # Before the first script, so fetch is wrapped before any page code runs.
+        text = re.sub(r"(<script\b)", lambda m: tag + m.group(1), text, count=1) if "<script" in text \
+            else text.replace("</head>", tag + "</head>", 1)
+    return text.encode("utf-8")
+
+
+def _data_twin(url: str, body: bytes) -> bytes:
+    """``x.json.js``: the same data as a script that sets a global (file:// cannot fetch)."""
+    payload = body.decode("utf-8")
+    return (f"(window.{DATA_GLOBAL}=window.{DATA_GLOBAL}||{{}})[{json.dumps(url)}]={payload};\n"
+            ).encode()
+
+
+def _shim(files: dict[str, str]) -> bytes:
+    data_urls = {u: f for u, f in files.items() if f.endswith((".json", ".geojson", ".topojson"))}
+    table = json.dumps(files, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    data = json.dumps(sorted(data_urls), ensure_ascii=False, separators=(",", ":"))
+    return (SHIM_JS.replace("/*FILES*/{}", table).replace("/*DATA*/[]", data)
+            .replace("__DATA_GLOBAL__", DATA_GLOBAL)).encode("utf-8")
+
+
+def build_files(fetched: dict[str, _Fetched]) -> dict[str, bytes]:
+    """Export-relative path → bytes, for every crawled URL plus twins and the shim."""
+    files = {url: f.file for url, f in fetched.items()}
+    by_file: dict[str, _Fetched] = {}
+    for item in fetched.values():
+        first = by_file.setdefault(item.file, item)
+        if first.body != item.body:
+            raise ExportError(f"{first.url} and {item.url} would both be written to {item.file}")
+    out: dict[str, bytes] = {}
+    for item in fetched.values():
+        if item.mimetype in ("text/html", "text/css"):
+            out[item.file] = _rewrite(item, files)
+        else:
+            out[item.file] = item.body
+        if item.mimetype in ("application/json", "application/geo+json"):
+            out[item.file + ".js"] = _data_twin(item.url, item.body)
+    out[SHIM_FILE] = _shim(files)
+    clashes = [p for p in out if any(q.startswith(p + "/") for q in out)]
+    if clashes:
+        raise ExportError(f"a file and a folder share a name: {clashes[:3]}")
+    return out
+
+
+# -- write --------------------------------------------------------------------------------------
+def forbidden_strings(out_dir: Path, extra: Iterable[Path] = ()) -> list[str]:
+    """Absolute paths of this machine that no exported file may contain."""
+    repo = Path(__file__).resolve().parent.parent
+    paths = {repo, out_dir.resolve(), out_dir.resolve().parent, *extra}
+    home = Path.home()
+    strings = {str(p) for p in paths if str(p) not in ("/", "")}
+    strings.add(str(home) + "/")
+    return sorted(strings, key=len, reverse=True)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def write_site(files: dict[str, bytes], out_dir: Path) -> tuple[int, int]:
+    """Atomically replace ``out_dir`` with ``files``; returns (written, unchanged)."""
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    written = unchanged = 0
+    try:
+        banned = [s.encode() for s in forbidden_strings(out_dir, [tmp])]
+        for rel, data in sorted(files.items()):
+            leaked = next((s for s in banned if s in data), None)
+            if leaked is not None:
+                raise ExportError(f"{rel} contains a local path ({leaked.decode()!r})")
+            dest = tmp / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            old = out_dir / rel
+            same = old.is_file() and old.stat().st_size == len(data)
+            if same and _digest(old.read_bytes()) == _digest(data):
+                try:
+                    os.link(old, dest)  # same bytes: keep the old file (and its mtime)
+                except OSError:
+                    shutil.copy2(old, dest)
+                unchanged += 1
+                continue
+            dest.write_bytes(data)
+            written += 1
+        _swap(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return written, unchanged
+
+
+def _swap(tmp: Path, out_dir: Path) -> None:
+    os.chmod(tmp, 0o755)  # mkdtemp makes it 0700; a web server must be able to read it
+    if not out_dir.exists():
+        tmp.rename(out_dir)
+        return
+    if not out_dir.is_dir():
+        raise ExportError(f"{out_dir} exists and is not a folder")
+    old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+    out_dir.rename(old)
+    try:
+        tmp.rename(out_dir)
+    except BaseException:
+        old.rename(out_dir)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def export_site(app: Flask, out_dir: str | Path, progress: bool = True) -> ExportReport:
+    """Crawl ``app`` and write the static site into ``out_dir`` (replaced atomically)."""
+    started = time.perf_counter()
+    out_dir = Path(out_dir)
+    urls = start_urls(app)
+    fetched = crawl(app, urls, progress=progress)
+    files = build_files(fetched)
+    written, unchanged = write_site(files, out_dir)
+    return ExportReport(
+        out_dir=out_dir, files=len(files), written=written, unchanged=unchanged,
+        bytes=sum(len(b) for b in files.values()), seconds=time.perf_counter() - started,
+        urls=urls,
+    )

@@ -1,0 +1,14 @@
+"""Error responses shared by the blueprints: JSON under /api, the exception's headers kept."""
+
+from __future__ import annotations
+
+from werkzeug.exceptions import HTTPException
+
+
+def passthrough_headers(exc: HTTPException) -> list[tuple[str, str]]:
+    """The exception's own headers (a 405's ``Allow``) minus Content-Type: the body is ours."""
+    return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+
+
+def json_error(exc: HTTPException) -> tuple[dict, int, list[tuple[str, str]]]:
+    return {"error": exc.description or exc.name}, exc.code or 500, passthrough_headers(exc)

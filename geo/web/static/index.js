@@ -1,0 +1,192 @@
+/* The overview page: level and measure switches, the side panel, search, 現在地. */
+(function () {
+  "use strict";
+  var app = document.getElementById("app");
+  if (!app) { return; }
+  var HM = window.HokkaidoMap;
+  var LEVELS = ["municipalities", "subprefectures", "regions"];
+  var overview = null;
+  var level = "municipalities";
+  var measure = "all";
+
+  function el(tag, text, attrs) {
+    var node = document.createElement(tag);
+    if (text !== undefined && text !== null) { node.textContent = text; }
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    return node;
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      return r.json().then(function (body) { return { ok: r.ok, status: r.status, body: body }; });
+    });
+  }
+
+  /* --- level and measure ------------------------------------------------------------ */
+  function apply() {
+    if (!overview) { return; }
+    var m = overview.measures[measure];
+    LEVELS.forEach(function (lv) {
+      var entry = HM.layers[lv];
+      if (!entry) { return; }
+      var data = m.levels[lv];
+      HM.restyle(lv, data.values, data.classes, function (id) {
+        var v = data.values[id];
+        return v === undefined ? null : m.label + "：" + v + " 件";
+      });
+      if (lv === level) { entry.group.addTo(entry.map); } else { entry.map.removeLayer(entry.group); }
+    });
+    var legend = document.getElementById("measure-legend");
+    var classes = m.levels[level].classes;
+    legend.querySelector("h3").textContent = "影響するプロジェクト数（" + m.label + "・" + overview.levels[level] + "）";
+    var ul = legend.querySelector("ul");
+    ul.textContent = "";
+    classes.colors.forEach(function (c, i) {
+      var li = el("li");
+      var sw = el("span", null, { "class": "swatch", "aria-hidden": "true" });
+      sw.style.background = c;
+      li.appendChild(sw);
+      li.appendChild(document.createTextNode(classes.labels[i] + " 件"));
+      ul.appendChild(li);
+    });
+    document.getElementById("status").textContent =
+      overview.levels[level] + "単位で「" + m.label + "」の数を表示しています。";
+  }
+
+  document.querySelectorAll("#level input").forEach(function (input) {
+    input.addEventListener("change", function () { level = input.value; apply(); });
+  });
+  document.getElementById("measure").addEventListener("change", function (e) {
+    measure = e.target.value; apply();
+  });
+
+  /* --- side panel ------------------------------------------------------------------- */
+  var panel = document.getElementById("panel");
+  function showArea(title, facts, projects, more) {
+    panel.textContent = "";
+    panel.appendChild(el("h2", title));
+    facts.forEach(function (f) { if (f) { panel.appendChild(el("p", f)); } });
+    panel.appendChild(el("h3", "及ぶプロジェクト（" + projects.length + "件）"));
+    var ul = el("ul");
+    projects.forEach(function (p) {
+      var li = el("li");
+      li.appendChild(el("a", p.name, { href: app.dataset.project.replace("__id__", encodeURIComponent(p.id)) }));
+      li.appendChild(document.createTextNode("【" + p.coverage_label + "】"));
+      if (p.cross_region) { li.appendChild(el("span", "連携地域をまたぐ", { "class": "badge" })); }
+      ul.appendChild(li);
+    });
+    panel.appendChild(ul);
+    if (more) { panel.appendChild(more); }
+  }
+
+  function select(object, id) {
+    var url;
+    if (object === "municipalities") { url = app.dataset.areaMuni + "/" + encodeURIComponent(id); }
+    else if (object === "subprefectures") { url = app.dataset.areaSub + "/" + encodeURIComponent(id); }
+    else { url = app.dataset.areaRegion + "/" + encodeURIComponent(id); }
+    getJSON(url).then(function (res) {
+      var d = res.body;
+      if (!res.ok) { panel.textContent = d.error || "error"; return; }
+      if (object === "municipalities") {
+        var link = el("p");
+        link.appendChild(el("a", d.name + "のページ（施策・KPI）", { href: app.dataset.town.replace("__id__", d.code) }));
+        var facts = [d.subprefecture_name + "・" + d.region_name, "中核都市：" + d.core_city.name];
+        if (d.northern_territory) { facts.push("北方領土（179市町村に含まれない）"); }
+        if (d.region_projects_unnamed) {
+          facts.push("このほか、" + d.region_name + "には計画書が名前を挙げないプロジェクトが " + d.region_projects_unnamed + " 件あります。");
+        }
+        showArea(d.full_name, facts, d.projects, link);
+      } else if (object === "subprefectures") {
+        showArea(d.name, [d.region_name, "市町村数：" + d.municipalities.length], d.projects);
+      } else {
+        showArea(d.full_name, ["中核都市：" + d.core_city.name, d.vision,
+          "プロジェクト：全" + d.projects_stated + "件（名前のあるもの " + d.projects_named + "件）"], d.projects);
+      }
+    });
+  }
+  document.addEventListener("hm:select", function (e) { select(e.detail.object, e.detail.id); });
+
+  /* --- search (combobox with keyboard) ---------------------------------------------- */
+  var input = document.getElementById("q");
+  var list = document.getElementById("q-results");
+  var results = [];
+  var active = -1;
+  var timer = null;
+  var seq = 0;
+
+  function render() {
+    list.textContent = "";
+    results.forEach(function (r, i) {
+      var li = el("li", null, { role: "option", id: "q-opt-" + i, "aria-selected": String(i === active) });
+      li.appendChild(document.createTextNode(r.label));
+      li.appendChild(el("small", r.detail));
+      li.addEventListener("mousedown", function (e) { e.preventDefault(); go(i); });
+      list.appendChild(li);
+    });
+    list.hidden = results.length === 0;
+    input.setAttribute("aria-expanded", String(results.length > 0));
+    if (active >= 0) { input.setAttribute("aria-activedescendant", "q-opt-" + active); }
+    else { input.removeAttribute("aria-activedescendant"); }
+  }
+  function go(i) {
+    var r = results[i];
+    if (r) { window.location.href = r.url; }
+  }
+  function query(now) {
+    var text = input.value.trim();
+    var mine = ++seq;
+    if (!text) { results = []; active = -1; render(); return Promise.resolve(); }
+    return getJSON(app.dataset.search + "?q=" + encodeURIComponent(text)).then(function (res) {
+      if (mine !== seq) { return; }
+      results = res.ok ? res.body.results : [];
+      active = results.length ? 0 : -1;
+      render();
+      document.getElementById("status").textContent = res.ok ? results.length + " 件見つかりました" : res.body.error;
+    });
+  }
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(query, 150);
+  });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+      if (!results.length) { return; }
+      e.preventDefault();
+      active = (active + (e.key === "ArrowDown" ? 1 : results.length - 1)) % results.length;
+      render();
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      if (e.isComposing) { return; }  // IME: Enter confirms the conversion, not the search
+      clearTimeout(timer);
+      // Search now if the list is stale, then go to the highlighted (first) hit.
+      query().then(function () { go(active >= 0 ? active : 0); });
+    } else if (e.key === "Escape") {
+      results = []; active = -1; render();
+    }
+  });
+  input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
+
+  /* --- 現在地 ------------------------------------------------------------------------ */
+  document.getElementById("locate").addEventListener("click", function () {
+    var status = document.getElementById("status");
+    if (!navigator.geolocation) { status.textContent = "この端末では現在地を使えません"; return; }
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      var url = app.dataset.locate + "?lat=" + pos.coords.latitude + "&lon=" + pos.coords.longitude;
+      getJSON(url).then(function (res) {
+        if (!res.ok) { panel.textContent = "現在地は北海道の市町村の中にありません（" + res.body.error + "）"; return; }
+        select("municipalities", res.body.code);
+        var entry = HM.layers.municipalities;
+        if (entry) { entry.map.setView([pos.coords.latitude, pos.coords.longitude], 10); }
+      });
+    }, function (err) { status.textContent = "現在地を取得できませんでした：" + err.message; panel.textContent = status.textContent; });
+  });
+
+  getJSON(app.dataset.overview).then(function (res) {
+    overview = res.body;
+    HM.ready.then(function () {
+      apply();
+      if (app.dataset.selectSub) { select("subprefectures", app.dataset.selectSub); }
+      if (app.dataset.selectRegion) { select("regions", app.dataset.selectRegion); }
+    });
+  });
+})();

@@ -1,0 +1,72 @@
+"""Real-browser fixtures: the app on a real server in a thread, Debian's Chromium via Playwright.
+
+Every request the page makes that is not to 127.0.0.1 is aborted and fails the test: no CDN,
+no font service, nothing leaves the app's origin.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    from app import create_app
+    from tests.conftest import boundaries_path
+
+    app = create_app({"BOUNDARIES": str(boundaries_path())})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+class PageGuard:
+    """What a page did that it must not: requests off 127.0.0.1, console errors, page errors."""
+
+    def __init__(self) -> None:
+        self.foreign: list[str] = []
+        self.errors: list[str] = []
+
+    def check(self) -> None:
+        assert not self.foreign, f"requests that left the app's origin: {self.foreign}"
+        assert not self.errors, f"console/page errors: {self.errors}"
+
+
+@pytest.fixture()
+def guard() -> PageGuard:
+    return PageGuard()
+
+
+@pytest.fixture()
+def page(browser, guard: PageGuard) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="ja-JP")
+    pg = context.new_page()
+
+    def route(r) -> None:  # type: ignore[no-untyped-def]
+        host = urlsplit(r.request.url).hostname
+        if host == "127.0.0.1" or r.request.url.startswith(("data:", "blob:")):
+            r.continue_()
+        else:
+            guard.foreign.append(r.request.url)
+            r.abort()
+
+    pg.route("**/*", route)
+    pg.on("console", lambda msg: guard.errors.append(msg.text) if msg.type == "error" else None)
+    pg.on("pageerror", lambda exc: guard.errors.append(str(exc)))
+    yield pg
+    context.close()
+    guard.check()  # fails the test on any foreign request or console error
+
+
+def wait_for_map(pg) -> None:  # type: ignore[no-untyped-def]
+    # A selector, not wait_for_function: the CSP (no 'unsafe-eval') forbids Playwright's eval.
+    pg.wait_for_selector("html[data-map-ready='1']", state="attached", timeout=15000)

@@ -1,0 +1,136 @@
+"""HTML pages, embeds and map scripts: content, errors, offline assets, escaping, site_urls."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from geo.maps import _js
+from geo.sources import CREDIT
+from tests.web_fixtures import app  # noqa: F401  (module-scoped app)
+
+MAP_PAGES = ["/", "/town/01400", "/project/yotei-nishiiburi", "/kpi/yotei-nishiiburi-1",
+             "/kpi/family/観光入込客数", "/overlap"]
+
+
+def html(client, url: str, status: int = 200) -> str:
+    r = client.get(url)
+    assert r.status_code == status, (url, r.status_code)
+    assert r.mimetype == "text/html"
+    return r.data.decode("utf-8")
+
+
+@pytest.mark.parametrize("url", MAP_PAGES)
+def test_map_pages_are_offline_and_credited(client, url: str) -> None:
+    page = html(client, url)
+    assert CREDIT in page
+    assert 'lang="ja"' in page
+    # Nothing from another origin: every src/href is relative to the app.
+    for ref in re.findall(r'(?:src|href)="([^"]+)"', page):
+        assert not re.match(r"(?i)(https?:)?//", ref), ref
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert any("/maps/page/" in s for s in scripts)
+    for s in scripts:
+        r = client.get(s)
+        assert r.status_code == 200, s
+        assert "cdn" not in r.data.decode("utf-8", "replace").lower() or "leaflet" in s
+    assert "<script>" not in page  # no inline scripts (CSP without 'unsafe-inline')
+    assert 'class="sr-only">' in page  # the one-sentence summary for screen readers
+    assert "<table" in page  # the text alternative
+
+
+def test_map_script_has_no_cdn(client) -> None:
+    page = html(client, "/kpi/yotei-nishiiburi-1")
+    src = re.search(r'<script src="(/maps/page/[^"]+)"', page).group(1)
+    script = client.get(src).data.decode()
+    assert "HokkaidoMap.topoLayer" in script and "http" not in script
+    assert client.get(src).headers["Cache-Control"].endswith("immutable")
+
+
+def test_index(client) -> None:
+    page = html(client, "/")
+    assert "市町村（179）" in page and "振興局（14）" in page and "連携地域（6）" in page
+    assert "現在地" in page and 'role="combobox"' in page
+    assert "連携地域をまたぐプロジェクト" in page
+
+
+@pytest.mark.parametrize("code", ["01400", "014001"])
+def test_town_page(client, code: str) -> None:
+    page = html(client, f"/town/{code}")
+    assert "虻田郡倶知安町" in page and "後志総合振興局" in page and "道央広域連携地域" in page
+    assert "ようてい・西いぶり広域連携プロジェクト" in page
+    assert "2,240万人（H26）→ 2,789万人（R1）" in page
+    assert "計画書が名前を挙げていないプロジェクトが <strong>12件</strong>" in page
+    assert "/api/municipalities/01400" in page  # JSON twin
+
+
+def test_sapporo_ward_town_page(client) -> None:
+    page = html(client, "/town/01106")
+    assert "札幌市南区" in page
+
+
+def test_town_errors(client) -> None:
+    assert "check digit" in html(client, "/town/014002", 400)
+    assert "01999" in html(client, "/town/01999", 404)
+
+
+def test_project_page(client) -> None:
+    page = html(client, "/project/yotei-nishiiburi")
+    assert "広域連携による新たな観光地づくり" in page and "観光入込客数" in page
+    html(client, "/project/nope", 404)
+
+
+def test_kpi_pages(client) -> None:
+    page = html(client, "/kpi")
+    assert "観光入込客数" in page and "/kpi/family/" in page
+    page = html(client, "/kpi/yotei-nishiiburi-1")
+    assert "計画上の変化率" in page and "+24.5%" in page
+    html(client, "/kpi/nope-9", 404)
+    html(client, "/kpi/family/nope", 404)
+
+
+def test_overlap_page_and_csv(client) -> None:
+    page = html(client, "/overlap")
+    assert 'class="heat"' in page and "coverage.csv" in page
+    r = client.get("/overlap/coverage.csv")
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    lines = r.data.decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("project_id,project_name")
+    assert any(line.startswith("yotei-nishiiburi,") and ",01400," in line for line in lines)
+
+
+@pytest.mark.parametrize("url", ["/embed/", "/embed/town/01400", "/embed/project/yotei-nishiiburi",
+                                 "/embed/kpi/yotei-nishiiburi-1", "/embed/overlap"])
+def test_embeds(client, url: str) -> None:
+    page = html(client, url)
+    assert CREDIT in page and "/maps/embed/" in page
+    assert "<nav" not in page  # map, legend, credit, link back; nothing else
+    assert re.search(r'href="/(town|project|kpi|overlap)?[^"]*" target="_top"', page)
+
+
+def test_embed_errors(client) -> None:
+    html(client, "/embed/town/01999", 404)
+    html(client, "/embed/town/014002", 400)
+    html(client, "/embed/project/nope", 404)
+
+
+def test_unknown_page_is_html_404(client) -> None:
+    html(client, "/nope", 404)
+    assert client.get("/maps/page/town/01999.js").status_code == 404
+
+
+def test_js_data_cannot_close_script() -> None:
+    assert "<" not in _js(["</script><script>alert(1)</script>", "a&b"])
+
+
+def test_site_urls_all_resolve(app, client) -> None:  # noqa: F811
+    from geo.web.pages import site_urls
+
+    with app.test_request_context():
+        urls = site_urls(app.extensions["hokkaido_map"])
+    assert len(urls) == len(set(urls))
+    assert "/town/01400" in urls and "/embed/overlap" in urls and "/api/geo/regions.geojson" in urls
+    assert sum(u.startswith("/town/") for u in urls) == 179
+    for url in urls:
+        assert client.get(url).status_code == 200, url
