@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Sets up everything the app and its tests need, in ./.venv (re-runnable, idempotent).
-# Library assets (Leaflet, d3 v3, jQuery …) come from package registries, never from a CDN:
-# PyPI xstatic-* packages via pip, the rest via npm into ./vendor/npm (git-ignored).
+# Library assets (Leaflet, its gesture handling, topojson-client) come from package registries:
+# PyPI xstatic-* packages via pip, the rest via npm into ./vendor/npm (git-ignored); never a CDN.
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
-.venv/bin/python -m pip install --quiet -e '.[test]'
+# constraints.txt pins the versions CI tested; drop -c to try newer ones.
+.venv/bin/python -m pip install --quiet -e '.[test]' -c constraints.txt
 # Browser-side libraries without a PyPI package; exact versions, no lock-file churn.
 if [ ! -f vendor/npm/node_modules/topojson-client/dist/topojson-client.min.js ]; then
   command -v npm >/dev/null || { echo "setup: npm is needed once for topojson-client (apt-get install npm)" >&2; exit 1; }

@@ -26,6 +26,7 @@ from geo.model import Atlas, Municipality
 from geo.plan import Plan, Project
 from geo.queries import cross_region_projects
 from geo.views import (
+    LEVEL_LABELS,
     NO_DATA,
     OKABE_ITO,
     Classes,
@@ -33,6 +34,8 @@ from geo.views import (
     change_classes,
     count_classes,
     families,
+    level_counts,
+    measures,
     overlap_json,
     projects_for_municipality,
 )
@@ -120,9 +123,22 @@ class TextTooltip(MacroElement):
 # --- rendering ------------------------------------------------------------------------------
 
 
+GESTURE_TEXT = {
+    "touch": "地図を動かすには指2本で操作してください",
+    "scroll": "地図を拡大・縮小するには Ctrl キーを押しながらスクロールしてください",
+    "scrollMac": "地図を拡大・縮小するには ⌘ キーを押しながらスクロールしてください",
+}
+
+
 def new_map(key: str, *, embed: bool = False) -> folium.Map:
     m = folium.Map(location=HOKKAIDO_CENTER, zoom_start=6, tiles=None, control_scale=not embed,
-                   prefer_canvas=False, zoom_snap=0.25)
+                   prefer_canvas=False, zoom_snap=0.25,
+                   # Leaflet.GestureHandling: the wheel scrolls the host page (an embed's, or
+                   # our own long pages); Ctrl/⌘+wheel or two fingers move the map.
+                   gesture_handling=True,
+                   # duration: our options replace the plugin's defaults, and without one the
+                   # "use Ctrl" hint is removed at once (setTimeout(…, undefined)).
+                   gesture_handling_options={"text": GESTURE_TEXT, "duration": 1500})
     # Instance lists: the class attributes are shared by every Map (toolchain.md); the page
     # itself loads Leaflet etc. from /assets, so the map asks for nothing.
     m.default_js = []
@@ -193,10 +209,16 @@ def core_city_legend() -> LegendItem:
 # --- the maps -------------------------------------------------------------------------------
 
 
-def overview_map(ctx: MapContext, town_links: dict[str, str], *, embed: bool = False) -> MapView:
-    """The Hokkaido map: three levels (one shown at a time); colours come from /api/overview."""
+def overview_map(ctx: MapContext, town_links: dict[str, str], *, embed: bool = False,
+                 level: str = "municipalities", measure: str = "all") -> MapView:
+    """The Hokkaido map: three levels, ``level`` shown and coloured by ``measure``'s project counts.
+
+    The full page recolours it from /api/overview when the user switches; an embed is fixed.
+    """
     atlas, h = ctx.atlas, ctx.atlas.hierarchy
     m = new_map("overview", embed=embed)
+    counts = level_counts(atlas, ctx.plan, measure)
+    label = dict(measures(ctx.plan))[measure]
     muni_feats = {}
     for mu in (*atlas.municipalities, *atlas.northern_territories):
         tip = [mu.full_name, h.subprefecture(mu.subprefecture).name, h.region(mu.region).full_name]
@@ -206,18 +228,34 @@ def overview_map(ctx: MapContext, town_links: dict[str, str], *, embed: bool = F
     sub_feats = {s.short: {"t": _sub_tip(ctx, s.short)} for s in h.subprefectures}
     reg_feats = {r.id: {"t": [r.full_name, f"中核都市：{r.core_city.name}"]} for r in h.regions}
     base = {"color": "#636363", "weight": 0.6, "fillColor": NO_DATA, "fillOpacity": 0.85}
+    classes = {key: count_classes(values) for key, values in counts.items()}
+    for key, feats in (("municipalities", muni_feats), ("subprefectures", sub_feats),
+                       ("regions", reg_feats)):
+        for fid, feat in feats.items():
+            if fid in counts[key]:  # the 北方領土 have no count: they keep the no-data grey
+                n = counts[key][fid]
+                feat["c"] = classes[key].color(n)
+                if embed:  # the full page's script adds the count line itself, per measure
+                    feat["t"] = [*feat["t"], f"{label}：{n} 件"]
     for key, feats, show, extra in (
-        ("municipalities", muni_feats, True, {"fit": True}),
-        ("subprefectures", sub_feats, False, {}),
-        ("regions", reg_feats, False, {}),
+        ("municipalities", muni_feats, level == "municipalities", {"fit": True}),
+        ("subprefectures", sub_feats, level == "subprefectures", {}),
+        ("regions", reg_feats, level == "regions", {}),
     ):
         weight = {"municipalities": 0.6, "subprefectures": 1.2, "regions": 1.8}[key]
         TopoLayer(f"{key}", _layer(ctx, key, key, feats, {**base, "weight": weight}, select=True, **extra),
                   overlay=False, show=show, control=False).add_to(m)
     _core_cities(ctx, m, town_links)
-    summary = (f"北海道の地図。{len(atlas.municipalities)}市町村・{len(h.subprefectures)}振興局・"
-               f"{len(h.regions)}連携地域を、影響するプロジェクト数で色分けしています。")
-    return _view(m, [], summary)
+    summary = (f"北海道の地図。{LEVEL_LABELS[level]}ごとに、及ぶプロジェクト（{label}）の数で"
+               f"色分けしています（{len(atlas.municipalities)}市町村・{len(h.subprefectures)}振興局・"
+               f"{len(h.regions)}連携地域）。")
+    # The full page draws its own legend, which follows the switches; an embed needs this one.
+    legends = [] if not embed else [Legend(
+        f"影響するプロジェクト数（{label}・{LEVEL_LABELS[level]}）",
+        tuple(LegendItem(c, f"{lab} 件") for c, lab in zip(classes[level].colors, classes[level].labels,
+                                                            strict=True)),
+    ), Legend("表示", (core_city_legend(),))]
+    return _view(m, legends, summary)
 
 
 def town_map(ctx: MapContext, town: Municipality, *, embed: bool = False) -> MapView:

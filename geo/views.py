@@ -268,6 +268,35 @@ def measures(plan: Plan) -> list[tuple[str, str]]:
     return out
 
 
+DEFAULT_OVERVIEW = "hokkaido"  # the overview's map arg for 市町村 × すべてのプロジェクト
+
+
+def overview_arg(plan: Plan, level: str, measure: str) -> str:
+    """The map arg for a level and measure; ValueError naming the bad parameter."""
+    if level not in LEVELS:
+        raise ValueError(f"level: must be one of {', '.join(LEVELS)}, not {level!r}")
+    if measure not in dict(measures(plan)):
+        known = ", ".join(k for k, _ in measures(plan))
+        raise ValueError(f"measure: must be one of {known}, not {measure!r}")
+    if (level, measure) == ("municipalities", "all"):
+        return DEFAULT_OVERVIEW
+    return f"{level}.{measure.replace(':', '-')}"  # no ':' in URLs and exported file names
+
+
+def parse_overview_arg(plan: Plan, arg: str) -> tuple[str, str]:
+    """Inverse of :func:`overview_arg`; KeyError for anything else."""
+    if arg == DEFAULT_OVERVIEW:
+        return "municipalities", "all"
+    level, _, measure = arg.partition(".")
+    measure = measure.replace("region-", "region:", 1)
+    try:
+        if overview_arg(plan, level, measure) == arg:
+            return level, measure
+    except ValueError:
+        pass
+    raise KeyError(arg)
+
+
 def measure_projects(plan: Plan, measure: str) -> tuple[Project, ...]:
     if measure == "all":
         return plan.projects

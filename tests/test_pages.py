@@ -134,3 +134,57 @@ def test_site_urls_all_resolve(app, client) -> None:  # noqa: F811
     assert sum(u.startswith("/town/") for u in urls) == 179
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+# --- sharing: embed snippet, print links, the overview embed by level and measure --------
+
+SHARE = {  # page → (its embed, its printable map)
+    "/": ("/embed/", "overview-municipalities"),
+    "/town/01400": ("/embed/town/01400", "town-01400"),
+    "/project/yotei-nishiiburi": ("/embed/project/yotei-nishiiburi", "project-yotei-nishiiburi"),
+    "/kpi/yotei-nishiiburi-1": ("/embed/kpi/yotei-nishiiburi-1", "kpi-yotei-nishiiburi-1"),
+    "/overlap": ("/embed/overlap", "overlap"),
+}
+
+
+@pytest.mark.parametrize("url", list(SHARE))
+def test_full_pages_offer_an_iframe_snippet_and_print_links(client, url: str) -> None:
+    import html as htmllib
+
+    embed, print_id = SHARE[url]
+    page = html(client, url)
+    box = re.search(r'<textarea class="embed-code"[^>]*>(.*?)</textarea>', page, re.S)
+    assert box, url
+    snippet = htmllib.unescape(box.group(1))
+    pattern = r'<iframe src="http://localhost' + re.escape(embed) + r'" title="[^"<>]+" [^<>]*></iframe>'
+    assert re.fullmatch(pattern, snippet), snippet
+    assert client.get(embed).status_code == 200
+    assert f'href="/print/{print_id}.png"' in page and f'href="/print/{print_id}.svg"' in page
+
+
+def test_snippet_uses_public_url_when_set(app) -> None:  # noqa: F811
+    app.config["PUBLIC_URL"] = "https://www.example.lg.jp/map/"
+    try:
+        page = app.test_client().get("/project/geopark").data.decode()
+    finally:
+        app.config["PUBLIC_URL"] = None
+    assert "src=&#34;https://www.example.lg.jp/map/embed/project/geopark&#34;" in page
+
+
+def test_overview_embed_by_level_and_measure(client) -> None:
+    page = html(client, "/embed/?level=subprefectures&measure=cross")
+    assert "連携地域をまたぐプロジェクト" in page and "振興局" in page
+    assert CREDIT in page
+    script = re.search(r'<script src="(/maps/embed/overview/[^"]+)"', page).group(1)
+    assert client.get(script).status_code == 200
+    page = html(client, "/embed/?level=regions&measure=region:tokachi")
+    assert "十勝のプロジェクト" in page
+
+
+@pytest.mark.parametrize(("query", "param"), [
+    ("level=towns", "level"), ("measure=region:atlantis", "measure"), ("level=%3Cscript%3E", "level"),
+])
+def test_overview_embed_rejects_unknown_level_or_measure(client, query: str, param: str) -> None:
+    page = html(client, f"/embed/?{query}", status=400)
+    assert f"{param}:" in page
+    assert "<script>" not in page

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import xstatic.pkg.leaflet as xs_leaflet
+import xstatic.pkg.leaflet_gesturehandling as xs_gesture
 from flask import Blueprint, Flask, abort, current_app, send_from_directory, url_for
+
+from geo.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -30,6 +33,7 @@ class Library:
 def libraries(npm_dir: Path = NPM_DIR) -> dict[str, Library]:
     return {
         "leaflet": Library(Path(xs_leaflet.BASE_DIR), xs_leaflet.VERSION),
+        "gesture-handling": Library(Path(xs_gesture.BASE_DIR), xs_gesture.VERSION),
         "topojson-client": Library(npm_dir / "topojson-client" / "dist", "3.1.0"),
         "app": Library(STATIC_DIR, _tree_hash(STATIC_DIR)),
     }
@@ -51,7 +55,12 @@ def _libs() -> dict[str, Library]:
 def _setup(setup_state) -> None:  # type: ignore[no-untyped-def]
     app: Flask = setup_state.app
     npm_dir = Path(app.config.get("NPM_ASSETS") or NPM_DIR)
-    app.extensions["hokkaido_map_assets"] = libraries(npm_dir)
+    libs = libraries(npm_dir)
+    for name, lib in libs.items():
+        if not lib.directory.is_dir():
+            # Without it every map is blank: refuse to start, and say how to fix it.
+            raise DataError(f"browser library {name} is not installed; run ./setup.sh", path=lib.directory)
+    app.extensions["hokkaido_map_assets"] = libs
     app.jinja_env.globals["asset_url"] = asset_url
 
 

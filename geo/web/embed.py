@@ -5,11 +5,12 @@ Same map builders as the full pages, with the ``embed=True`` layout flag.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 
 from geo.codes import CodeError
 from geo.errors import UnknownCodeError
 from geo.sources import CREDIT
+from geo.views import LEVEL_LABELS, measures, overview_arg
 from geo.web.pages import map_block, map_view
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
@@ -28,7 +29,18 @@ def _embed(kind: str, arg: str, title: str, back: str) -> str:
 
 @bp.get("/")
 def index() -> str:
-    return _embed("overview", "hokkaido", "北海道 地域政策マップ", url_for("pages.index"))
+    """The overview for one level and measure: ``?level=subprefectures&measure=cross``."""
+    from geo.web.state import state
+
+    plan = state().plan
+    level = request.args.get("level", "municipalities")
+    measure = request.args.get("measure", "all")
+    try:
+        arg = overview_arg(plan, level, measure)
+    except ValueError as exc:
+        abort(400, str(exc))
+    title = f"北海道 地域政策マップ：{dict(measures(plan))[measure]}（{LEVEL_LABELS[level]}別）"
+    return _embed("overview", arg, title, url_for("pages.index"))
 
 
 @bp.get("/town/<code>")

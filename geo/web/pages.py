@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
 from geo import maps
@@ -12,6 +13,8 @@ from geo.plan import project_to_json
 from geo.queries import counts_by_subprefecture
 from geo.sources import CREDIT
 from geo.views import (
+    DEFAULT_OVERVIEW,
+    LEVEL_LABELS,
     LEVELS,
     change_classes,
     families,
@@ -20,6 +23,8 @@ from geo.views import (
     kpi_entry,
     measures,
     overlap_json,
+    overview_arg,
+    parse_overview_arg,
     projects_for_municipality,
     unnamed_projects,
 )
@@ -47,7 +52,8 @@ def build_map(s: State, kind: str, arg: str, embed: bool) -> maps.MapView:
     if kind == "overview":
         links = {m.code: url_for("pages.town", code=m.code)
                  for m in (*s.atlas.municipalities, *s.atlas.northern_territories)}
-        return maps.overview_map(ctx, links, embed=embed)
+        level, measure = parse_overview_arg(s.plan, arg)
+        return maps.overview_map(ctx, links, embed=embed, level=level, measure=measure)
     if kind == "town":
         return maps.town_map(ctx, s.atlas.municipality(arg), embed=embed)
     if kind == "project":
@@ -93,7 +99,19 @@ def map_block(kind: str, arg: str, embed: bool = False) -> dict:
 
 
 def _render(template: str, **kw: object) -> str:
+    embed_url = kw.get("embed_url")
+    if embed_url:
+        title = str(kw.pop("embed_title", "北海道 地域政策マップ"))
+        kw["embed_snippet"] = embed_snippet(str(embed_url), title)
     return render_template(template, credit=CREDIT, hierarchy=state().atlas.hierarchy, **kw)
+
+
+def embed_snippet(path: str, title: str) -> str:
+    """The ``<iframe>`` an editor pastes. The page script rewrites ``src`` from the embed link, so
+    a static export gets its own address; ``PUBLIC_URL`` sets it for a proxied server."""
+    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    return (f'<iframe src="{escape(base + path)}" title="{escape(title)}" width="100%" height="480" '
+            'style="border:0" loading="lazy"></iframe>')
 
 
 @bp.get("/")
@@ -102,8 +120,10 @@ def index() -> str:
     per_sub = s.atlas.codes_by_subprefecture()
     return _render(
         "index.html", atlas=s.atlas, plan=s.plan, per_sub=per_sub, measures=measures(s.plan),
-        levels=LEVELS, map=map_block("overview", "hokkaido"),
+        levels=LEVELS, map=map_block("overview", DEFAULT_OVERVIEW),
         sub_counts=counts_by_subprefecture(s.plan), json_url=url_for("api.overview"),
+        embed_url=url_for("embed.index"), embed_title="北海道 地域政策マップ（市町村別プロジェクト数）",
+        print_ids=[(f"{LEVEL_LABELS[lv]}別", f"overview-{lv}") for lv in LEVELS],
         selected_sub=request.args.get("sub"), selected_region=request.args.get("region"),
     )
 
@@ -127,7 +147,8 @@ def town(code: str) -> str:
         unnamed=unnamed_projects(s.plan, m.region), map=map_block("town", m.code),
         json_url=url_for("api.municipality", code=m.code), classes=change_classes(s.plan),
         kpi_ids={(e.project.id, e.index): e for e in kpi_entries(s.plan)}, families=fams,
-        embed_url=url_for("embed.town", code=m.code),
+        embed_url=url_for("embed.town", code=m.code), embed_title=f"{m.full_name}に及ぶプロジェクト",
+        print_ids=[("この地図", f"town-{m.code}")],
     )
 
 
@@ -144,7 +165,8 @@ def project(pid: str) -> str:
         map=map_block("project", p.id), json_url=url_for("api.project", pid=p.id),
         entries=[e for e in kpi_entries(s.plan) if e.project.id == p.id], classes=change_classes(s.plan),
         municipalities={m.code: m for m in s.atlas.municipalities},
-        embed_url=url_for("embed.project", pid=p.id),
+        embed_url=url_for("embed.project", pid=p.id), embed_title=p.name,
+        print_ids=[("この地図", f"project-{p.id}")],
     )
 
 
@@ -166,7 +188,8 @@ def kpi(kid: str) -> str:
         abort(404, f"no KPI {kid!r}")
     return _render("kpi.html", entry=entry, family=family_of(s.plan, entry), classes=change_classes(s.plan),
                    map=map_block("kpi", entry.id), json_url=url_for("api.kpi", kid=entry.id),
-                   embed_url=url_for("embed.kpi", kid=entry.id))
+                   embed_url=url_for("embed.kpi", kid=entry.id), embed_title=f"KPI：{entry.kpi.indicator}",
+                   print_ids=[("この地図", f"kpi-{entry.id}")])
 
 
 @bp.get("/kpi/family/<key>")
@@ -179,7 +202,8 @@ def kpi_family(key: str) -> str:
                for sub in s.atlas.hierarchy.subprefectures}
     return _render("kpi_family.html", key=key, entries=fams[key], per_sub=per_sub,
                    map=map_block("family", key), json_url=url_for("api.kpi_family", key=key),
-                   embed_url=url_for("embed.family", key=key))
+                   embed_url=url_for("embed.family", key=key), embed_title=f"KPI「{key}」の比較",
+                   print_ids=[("この地図", f"family-{key}")])
 
 
 @bp.get("/overlap")
@@ -187,6 +211,8 @@ def overlap() -> str:
     s = state()
     return _render("overlap.html", data=overlap_json(s.atlas, s.plan), map=map_block("overlap", "hokkaido"),
                    json_url=url_for("api.overlap"), embed_url=url_for("embed.overlap"),
+                   embed_title="プロジェクトの重なり（振興局・連携地域）",
+                   print_ids=[("この地図", "overlap")],
                    projects={p.id: p for p in s.plan.projects})
 
 
@@ -246,7 +272,11 @@ def site_urls(s: State) -> list[str]:
     urls += [url_for("pages.kpi", kid=k) for k in kpis] + [url_for("embed.kpi", kid=k) for k in kpis]
     urls += [url_for("pages.kpi_family", key=f) for f in fams]
     urls += [url_for("embed.family", key=f) for f in fams]
-    subjects = [("overview", "hokkaido"), ("overlap", "hokkaido"), *(("town", c) for c in towns),
+    overviews = [(lv, ms) for lv in LEVELS for ms, _ in measures(plan)]
+    urls += [url_for("embed.index", level=lv, measure=ms) for lv, ms in overviews if
+             overview_arg(plan, lv, ms) != DEFAULT_OVERVIEW]
+    subjects = [*(("overview", overview_arg(plan, lv, ms)) for lv, ms in overviews),
+                ("overlap", "hokkaido"), *(("town", c) for c in towns),
                 *(("project", p.id) for p in plan.projects), *(("kpi", k) for k in kpis),
                 *(("family", f) for f in fams)]
     for kind, arg in subjects:

@@ -104,3 +104,19 @@ def test_usable_at_360px(page, live_server, path: str) -> None:
     page.wait_for_load_state("networkidle")
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= 360, f"{path} scrolls sideways: {width}px"
+
+
+def test_overview_embed_colours_the_chosen_level_and_measure(page, live_server) -> None:
+    # The document: 道内ジオパーク covers 胆振・空知・日高・オホーツク・十勝 and 「ひがし北海道」
+    # covers 十勝・オホーツク・釧路・根室 — the two cross-region projects.
+    open_map(page, live_server, "/embed/?level=subprefectures&measure=cross")
+    assert page.locator("path.hm-area").count() == 14
+
+    def fill(short: str) -> str:
+        return page.locator(f"path.hm-id-{short}").get_attribute("fill")
+
+    assert fill("オホーツク") == fill("十勝")  # both projects
+    assert fill("釧路") == fill("根室") == fill("胆振") == fill("空知") == fill("日高")  # one
+    assert fill("宗谷") == fill("石狩") == fill("渡島")  # none
+    assert len({fill("十勝"), fill("釧路"), fill("宗谷")}) == 3
+    assert "2 件" in page.locator(".legend").first.inner_text()

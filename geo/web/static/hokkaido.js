@@ -163,5 +163,14 @@
     });
   };
 
+  /* The embed snippet names this page's embed by the address it is really served from (a
+     server, a static host, file://): the link's resolved href. Text only, never markup. */
+  document.querySelectorAll("textarea[data-embed-for]").forEach(function (box) {
+    var link = document.getElementById(box.getAttribute("data-embed-for"));
+    if (!link || !link.href) { return; }
+    var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+    box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+  });
+
   window.HokkaidoMap = HM;
 })();
