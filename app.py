@@ -20,6 +20,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         HIERARCHY=None,  # default: DATA_DIR/hierarchy.yaml
         DATA_DIR=os.environ.get("HOKKAIDO_MAP_DATA"),
         JSON_AS_ASCII=False,
+        PRINT_LINKS=True,  # pages link their PNG/SVG; a static export without prints turns it off
     )
     app.config.from_prefixed_env("HOKKAIDO_MAP")
     if config:

@@ -64,7 +64,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from geo.export import export_site
 
     app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
-    report = export_site(app, args.out_dir, progress=not args.quiet)
+    report = export_site(app, args.out_dir, progress=not args.quiet, with_print=args.with_print)
     print(
         f"{report.out_dir}: {report.files} files, {report.bytes:,} bytes "
         f"({report.written} written, {report.unchanged} unchanged) in {report.seconds:.1f} s",
@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out_dir", metavar="OUT_DIR", help="folder to (re)write atomically")
     _add_boundaries(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--with-print", action="store_true",
+                   help="also the PNG/SVG of every map (~500 files; minutes)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("print", help="PNG and SVG of every map (reports, slides)")

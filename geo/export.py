@@ -32,7 +32,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urljoin, urlsplit
 
 from flask import Flask
 
@@ -157,7 +157,8 @@ def start_urls(app: Flask) -> list[str]:
 def file_for(url: str, mimetype: str | None) -> str:
     """Relative POSIX path of the exported file for a URL (see module docstring)."""
     parts = urlsplit(url)
-    path = parts.path or "/"
+    # The file is named as the browser will ask for it: decoded (観光入込客数.html, not %E8…).
+    path = unquote(parts.path) or "/"
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "v"]
     if path.endswith("/"):
         path += "index.html" if mimetype in (None, "text/html") else "index" + EXTENSIONS.get(
@@ -174,7 +175,7 @@ def file_for(url: str, mimetype: str | None) -> str:
 def relative(target: str, from_file: str) -> str:
     """Relative URL from the folder of ``from_file`` to ``target`` (both export-relative)."""
     rel = posixpath.relpath(target, posixpath.dirname(from_file) or ".")
-    return rel
+    return quote(rel, safe="/")  # a URL again: 観光入込客数.html → %E8%A6%B3….html
 
 
 def root_prefix(from_file: str) -> str:
@@ -208,8 +209,10 @@ def _discover(url: str, mimetype: str, text: str) -> set[str]:
     return out
 
 
-def crawl(app: Flask, urls: Iterable[str], progress: bool = True) -> dict[str, _Fetched]:
-    """GET every URL (and what HTML/CSS references); the given URLs must answer 200."""
+def crawl(app: Flask, urls: Iterable[str], progress: bool = True,
+          skip: tuple[str, ...] = ()) -> dict[str, _Fetched]:
+    """GET every URL (and what HTML/CSS references, except under ``skip`` prefixes); the given
+    URLs must answer 200."""
     from tqdm import tqdm
 
     required = list(dict.fromkeys(urls))
@@ -232,6 +235,8 @@ def crawl(app: Flask, urls: Iterable[str], progress: bool = True) -> dict[str, _
         if mimetype in ("text/html", "text/css"):
             for ref in sorted(_discover(url, mimetype, body.decode("utf-8", "replace")) - seen):
                 seen.add(ref)
+                if ref.startswith(skip):
+                    continue
                 queue.append(ref)
                 bar.total += 1
         response.close()
@@ -240,6 +245,9 @@ def crawl(app: Flask, urls: Iterable[str], progress: bool = True) -> dict[str, _
 
 
 # -- rewrite ------------------------------------------------------------------------------------
+_PRELOAD = re.compile(r'<link rel="preload"[^>]*as="fetch"[^>]*>\n?')
+
+
 def _rewrite(item: _Fetched, files: dict[str, str]) -> bytes:
     """Absolute local URLs of an HTML/CSS file → relative to that file."""
     text = item.body.decode("utf-8")
@@ -251,6 +259,10 @@ def _rewrite(item: _Fetched, files: dict[str, str]) -> bytes:
             return m.group(0)
         return m["pre"] + relative(target, item.file)
 
+    if item.mimetype == "text/html":
+        # Preload hints are for the server's fetch(); the export's data comes through the shim
+        # (a .js twin from file://), and a crossorigin preload of a file:// URL is a CORS error.
+        text = _PRELOAD.sub("", text)
     text = _LOCAL_REF.sub(swap, text)
     if item.mimetype == "text/html":
         shim = relative(SHIM_FILE, item.file)
@@ -365,12 +377,26 @@ def _swap(tmp: Path, out_dir: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def export_site(app: Flask, out_dir: str | Path, progress: bool = True) -> ExportReport:
-    """Crawl ``app`` and write the static site into ``out_dir`` (replaced atomically)."""
+def export_site(app: Flask, out_dir: str | Path, progress: bool = True,
+                with_print: bool = False) -> ExportReport:
+    """Crawl ``app`` and write the static site into ``out_dir`` (replaced atomically).
+
+    ``with_print`` adds the PNG/SVG of every map (~500 files, ~250 MB, minutes to draw);
+    without it the pages are exported without their print links.
+    """
     started = time.perf_counter()
     out_dir = Path(out_dir)
     urls = start_urls(app)
-    fetched = crawl(app, urls, progress=progress)
+    pages = app.extensions.get("response_cache")
+    app.config["PRINT_LINKS"] = with_print
+    try:
+        if pages is not None:
+            pages.clear()  # pages rendered with the other setting must not be reused
+        fetched = crawl(app, urls, progress=progress, skip=() if with_print else ("/print/",))
+    finally:
+        app.config["PRINT_LINKS"] = True
+        if pages is not None:
+            pages.clear()
     files = build_files(fetched)
     written, unchanged = write_site(files, out_dir)
     return ExportReport(

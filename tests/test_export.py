@@ -55,6 +55,24 @@ def test_no_absolute_path_of_this_machine(site, tmp_path):
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")], "temp folder left"
 
 
+def test_every_local_link_of_every_page_resolves(site):
+    """No dangling href/src in the exported site (pages offered print links that were not there)."""
+    import re
+    from urllib.parse import unquote
+
+    _, out, _ = site
+    dangling = []
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        for ref in re.findall(r'(?:href|src)="([^"#?]+)[^"]*"', text):
+            if ref.startswith(("http:", "https:", "data:", "mailto:", "javascript:")):
+                continue
+            if not (page.parent / unquote(ref)).exists():
+                dangling.append((str(page.relative_to(out)), ref))
+    assert dangling == [], dangling[:10]
+    assert not list(out.rglob("print")), "prints are opt-in (--with-print)"
+
+
 def test_rerun_rewrites_nothing(site):
     app, out, first = site
     before = {rel: (p.stat().st_ino, p.stat().st_mtime_ns) for rel, p in _files(out).items()}

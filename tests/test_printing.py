@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import time
 import xml.etree.ElementTree as ET
+from collections import Counter
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -23,17 +26,46 @@ def printer(atlas) -> Printer:
     return Printer(atlas, load_plan())
 
 
+NEW_MAPS = ["town-01400", "family-観光入込客数", "overlap"]  # 倶知安町; a Japanese family key
+
+
 def test_map_ids(printer):
+    from geo.views import families
+
     ids = printer.map_ids()
     plan = printer.plan
     assert ids[:3] == ["overview-municipalities", "overview-subprefectures", "overview-regions"]
-    assert len(ids) == 3 + len(plan.projects) + len(plan.kpis)
+    towns = [i for i in ids if i.startswith("town-")]
+    fams = [i for i in ids if i.startswith("family-")]
+    assert len(towns) == 179 == len(printer.atlas.municipalities)
+    assert all(len(t) == 10 and t[5:].isdigit() and t[5:7] == "01" for t in towns)
+    assert "town-01400" in towns and "town-01999" not in towns
+    assert sorted(fams) == sorted(f"family-{k}" for k in families(plan))
+    assert "family-観光入込客数" in fams and "overlap" in ids
+    assert len(ids) == 3 + 1 + len(plan.projects) + len(plan.kpis) + len(fams) + 179
     assert len(set(ids)) == len(ids)
-    assert all(i.replace("-", "").isalnum() and i.isascii() for i in ids)
+    for i in ids:  # one URL path segment each; only family keys are Japanese
+        assert "/" not in i and i.strip() == i and i.isprintable(), i
+        assert i.isascii() or i.startswith("family-"), i
+        assert i.replace("-", "").isalnum(), i
+
+
+def test_specs_are_cheap(atlas, printer):
+    """Enumerating ~260 maps draws nothing (a fresh Printer renders 0 maps) and is quick."""
+    fresh = Printer(atlas, printer.plan, printer.coverage)
+    start = time.perf_counter()
+    ids = fresh.map_ids()
+    spec = fresh.spec("town-01400")
+    elapsed = time.perf_counter() - start
+    assert len(ids) > 250 and fresh.renders == 0 and not fresh._memo
+    assert spec.title == "虻田郡倶知安町に及ぶプロジェクト"
+    assert elapsed < 0.5, f"specs() took {elapsed:.2f} s"
+    with pytest.raises(KeyError):
+        fresh.spec("town-01999")
 
 
 @pytest.mark.parametrize("map_id", ["overview-municipalities", "overview-subprefectures",
-                                    "overview-regions"])
+                                    "overview-regions", *NEW_MAPS])
 def test_png_decodes_at_the_right_size(printer, map_id):
     image = Image.open(io.BytesIO(printer.render(map_id, "png")))
     assert image.format == "PNG"
@@ -50,6 +82,148 @@ def test_svg_has_title_and_credit(printer):
     assert project.name in svg
     kpi = project.kpis[0]
     assert kpi.indicator in printer.render(f"kpi-{project.id}-1", "svg").decode("utf-8")
+
+
+@pytest.mark.parametrize("map_id", NEW_MAPS)
+def test_new_svgs_have_title_and_credit(printer, map_id):
+    svg = printer.render(map_id, "svg").decode("utf-8")
+    ET.fromstring(svg)
+    assert CREDIT in svg
+    assert printer.spec(map_id).title in svg
+    assert svg.count(f"<!-- {CREDIT} -->") == 1  # drawn on the figure, not only in metadata
+
+
+def test_titles_of_new_maps(printer):
+    assert printer.spec("town-01400").title == "虻田郡倶知安町に及ぶプロジェクト"
+    assert "観光入込客数" in printer.spec("family-観光入込客数").title
+    assert printer.spec("town-01100").title == "札幌市に及ぶプロジェクト"
+
+
+def test_overlap_legend_names_each_cross_region_project(printer):
+    svg = printer.render("overlap", "svg").decode("utf-8")
+    cross = [p.name for p in printer.plan.projects if len(set(p.regions)) > 1]
+    assert len(cross) >= 2
+    for name in cross:  # legend labels are drawn text: matplotlib writes each as <!-- text -->
+        assert f"<!-- {name} -->" in svg, name
+
+
+# --- real data: what the pixels show, checked against the plan without the printing code ---
+
+
+def _png(printer, map_id) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(printer.render(map_id, "png"))).convert("RGB")).astype(int)
+
+
+def _to_pixel(printer, map_id):
+    """(lon, lat) → (column, row) in the PNG, from the same figure's axes after drawing."""
+    fig = printer.figure(map_id)
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    height = fig.canvas.get_width_height()[1]
+
+    def to_pixel(lon: float, lat: float) -> tuple[int, int] | None:
+        x, y = ax.transData.transform((lon, lat))
+        col, row = round(float(x)), round(float(height - y))
+        box = ax.get_window_extent()
+        if not (box.x0 + 5 < x < box.x1 - 5 and box.y0 + 5 < y < box.y1 - 5):
+            return None  # outside the map's view
+        return col, row
+
+    return to_pixel
+
+
+def _sub_colours(printer, map_id, skip=()) -> dict[str, tuple[int, int, int]]:
+    """振興局 → the colour seen most often at its municipalities' label points in the PNG."""
+    pixels = _png(printer, map_id)
+    to_pixel = _to_pixel(printer, map_id)
+    seen: dict[str, Counter] = {}
+    for m in printer.atlas.municipalities:
+        if m.code in skip:
+            continue
+        at = to_pixel(*m.label_point)
+        if at is not None:
+            seen.setdefault(m.subprefecture, Counter())[tuple(pixels[at[1], at[0]])] += 1
+    return {s: c.most_common(1)[0][0] for s, c in seen.items() if sum(c.values()) >= 2}
+
+
+def _luminance(rgb) -> float:
+    r, g, b = rgb
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def _assert_darker_with_more(colours: dict, counts: dict[str, int]) -> None:
+    """A sequential palette: equal counts share a colour, more is strictly darker."""
+    shown = [s for s in colours if s in counts]
+    assert len({counts[s] for s in shown}) >= 2, "the check needs at least two different counts"
+    for a in shown:
+        for b in shown:
+            if counts[a] == counts[b]:
+                assert colours[a] == colours[b], (a, b, colours[a], colours[b])
+            elif counts[a] > counts[b]:
+                assert _luminance(colours[a]) < _luminance(colours[b]) - 5, (a, b, counts)
+
+
+def test_town_map_highlights_kutchan(printer):
+    """倶知安町 (後志): its outline in the PNG surrounds its label point, its 振興局 is coloured by
+    how many of its projects reach each (後志 2 > 胆振 = 石狩 1 > 空知 0, from the plan)."""
+    town = printer.atlas.municipality("01400")
+    pixels = _png(printer, "town-01400")
+    to_pixel = _to_pixel(printer, "town-01400")
+    at = to_pixel(*town.label_point)
+    assert at is not None, "倶知安町 is outside the zoomed view"
+    red = np.all(np.abs(pixels - np.array([0xd7, 0x30, 0x1f])) <= 12, axis=-1)
+    red[870:, 900:] = False  # not the legend's town entry (lower right)
+    rows, cols = np.nonzero(red)
+    assert len(rows) > 200, "no red-orange outline drawn"
+    assert cols.min() < at[0] < cols.max() and rows.min() < at[1] < rows.max()
+    h, w = red.shape
+    assert cols.max() - cols.min() < 0.25 * w and rows.max() - rows.min() < 0.25 * h, (
+        "the outline is not one town's")
+    fill = pixels[at[1], at[0]]
+    assert np.all(np.abs(fill - np.array([0xfd, 0xd0, 0xa2])) <= 12), fill  # the town is filled
+
+    mine = [p for p in printer.plan.projects if town.subprefecture in p.subprefectures]
+    counts = {s.short: sum(s.short in p.subprefectures for p in mine)
+              for s in printer.atlas.hierarchy.subprefectures}
+    assert counts["後志"] == len(mine) >= 2 and counts["空知"] == 0
+    colours = _sub_colours(printer, "town-01400", skip={"01400"})
+    assert {"後志", "胆振", "石狩", "空知"} <= colours.keys()  # zoomed to 後志 and around
+    assert "宗谷" not in colours and "根室" not in colours  # … not the whole of Hokkaido
+    _assert_darker_with_more(colours, counts)
+    r, g, b = colours["空知"]
+    assert min(r, g, b) > 225 and max(r, g, b) - min(r, g, b) < 10  # uncovered: light grey
+
+
+def test_family_map_counts_kpis(printer):
+    """観光入込客数: KPIs whose indicator ends so, counted per 振興局 straight from the plan."""
+    counts = {s.short: 0 for s in printer.atlas.hierarchy.subprefectures}
+    for p in printer.plan.projects:
+        for k in p.kpis:
+            if k.indicator.endswith("観光入込客数"):
+                for s in p.subprefectures:
+                    counts[s] += 1
+    assert sum(1 for p in printer.plan.projects for k in p.kpis
+               if k.indicator.endswith("観光入込客数")) >= 5
+    colours = _sub_colours(printer, "family-観光入込客数")
+    assert len(colours) == 14
+    _assert_darker_with_more(colours, counts)
+
+
+def test_overlap_map_counts_shared_projects(printer):
+    """振興局 by projects naming more than one 振興局 (the /overlap measure), from the plan;
+    the two cross-region projects' outline colours are drawn."""
+    from geo.views import OKABE_ITO
+
+    counts = {s.short: sum(s.short in p.subprefectures and len(p.subprefectures) > 1
+                           for p in printer.plan.projects)
+              for s in printer.atlas.hierarchy.subprefectures}
+    colours = _sub_colours(printer, "overlap")
+    assert len(colours) == 14
+    _assert_darker_with_more(colours, counts)
+    pixels = _png(printer, "overlap")
+    for colour in OKABE_ITO[:2]:
+        rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
+        assert np.all(np.abs(pixels - rgb) <= 10, axis=-1).sum() > 500, colour
 
 
 def test_memoized(printer):
@@ -111,6 +285,20 @@ def test_print_routes(app):
     assert svg.mimetype == "image/svg+xml" and svg.headers["Content-Encoding"] == "gzip"
     assert client.get("/print/overview-regions.gif").status_code == 404
     assert client.get("/print/nothing.png").status_code == 404
+    ids = {m["id"] for m in listing["maps"]}
+    assert {"town-01400", "family-観光入込客数", "overlap"} <= ids
+    town = client.get("/print/town-01400.svg")
+    assert town.status_code == 200 and town.mimetype == "image/svg+xml"
+    family = client.get("/print/family-観光入込客数.png")
+    assert family.status_code == 200 and family.mimetype == "image/png"
+    assert Image.open(io.BytesIO(family.data)).size == (1200, 1050)
+    # Header values are Latin-1: the Japanese name goes percent-encoded in filename*.
+    disposition = family.headers["Content-Disposition"]
+    assert disposition.isascii() and "filename*=UTF-8''" + quote("family-観光入込客数.png") in disposition
+    assert client.get("/print/" + quote("family-観光入込客数") + ".png").data == family.data
+    assert client.get("/print/town-01999.png").status_code == 404
+    assert client.get("/print/town-1400.png").status_code == 404
+    assert client.get("/print/family-存在しない.png").status_code == 404
 
 
 def test_cli_print(tmp_path):

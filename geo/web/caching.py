@@ -94,6 +94,12 @@ class ResponseCache:
         self._lock = threading.Lock()
         self.hits = 0
 
+    def clear(self) -> None:
+        """Forget every page: after a change of what pages render (the export's print links)."""
+        with self._lock:
+            self._items.clear()
+            self._size = 0
+
     def get(self, key: str) -> Response | None:
         with self._lock:
             item = self._items.get(key)

@@ -7,6 +7,7 @@ first use (matplotlib is not imported by requests that never print); it memoizes
 from __future__ import annotations
 
 import threading
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app
 
@@ -58,5 +59,14 @@ def map_file(map_id: str, fmt: str) -> Response:
     except KeyError:
         abort(404)
     response = Response(data, mimetype=MEDIA_TYPES[fmt])
-    response.headers["Content-Disposition"] = f'inline; filename="{map_id}.{fmt}"'
+    response.headers["Content-Disposition"] = _disposition(f"{map_id}.{fmt}")
     return response
+
+
+def _disposition(filename: str) -> str:
+    """``inline`` with the file name; a Japanese name (family-観光入込客数.png) goes in RFC 6266's
+    ``filename*`` (header values are Latin-1), with an ASCII fallback for old clients."""
+    if filename.isascii():
+        return f'inline; filename="{filename}"'
+    fallback = filename.encode("ascii", "ignore").decode("ascii") or "map"
+    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

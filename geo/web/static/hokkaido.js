@@ -93,6 +93,11 @@
     var pane = (opts.merge || (opts.base && opts.base.fill === false)) ? "overlayPane" : "hmAreas";
     pending += 1;
     loadTopology(opts.topology).then(function (topo) {
+      // Layers shown now are drawn first; hidden ones (other levels, switchable outlines) in a
+      // later task, so the first paint does not wait for them.
+      if (map.hasLayer(group)) { return topo; }
+      return new Promise(function (resolve) { setTimeout(function () { resolve(topo); }, 0); });
+    }).then(function (topo) {
       var object = topo.objects[opts.object];
       var geoms = object.geometries.filter(function (g) {
         return !opts.only || Object.prototype.hasOwnProperty.call(opts.feats, g.id);
