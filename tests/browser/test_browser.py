@@ -120,3 +120,24 @@ def test_overview_embed_colours_the_chosen_level_and_measure(page, live_server) 
     assert fill("宗谷") == fill("石狩") == fill("渡島")  # none
     assert len({fill("十勝"), fill("釧路"), fill("宗谷")}) == 3
     assert "2 件" in page.locator(".legend").first.inner_text()
+
+
+@pytest.mark.parametrize(("where", "lat", "lon", "expect"), [
+    ("倶知安町", 42.90, 140.76, "ようてい・西いぶり広域連携プロジェクト"),
+    ("the sea off 留萌", 43.9, 140.9, "現在地は北海道の市町村の中にありません"),
+])
+def test_current_location_button(browser, live_server, guard, where, lat, lon, expect) -> None:
+    # The browser reports a position (as a phone would after the user allows it).
+    context = browser.new_context(geolocation={"latitude": lat, "longitude": lon},
+                                  permissions=["geolocation"], locale="ja-JP")
+    pg = context.new_page()
+    pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(live_server)
+             else (guard.foreign.append(r.request.url), r.abort()))
+    pg.on("pageerror", lambda exc: guard.errors.append(str(exc)))
+    try:
+        open_map(pg, live_server, "/")
+        pg.click("#locate")
+        pg.locator("#panel").get_by_text(expect).wait_for(timeout=10_000)
+    finally:
+        context.close()
+    guard.check()
