@@ -45,7 +45,12 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 # URLs of shared library assets: excluded from the page weight (cached once for every page).
-LIBRARY = re.compile(r"/assets/(leaflet|topojson-client|d3|jquery|bootstrap)/|/vendor/|xstatic", re.I)
+# The app's own registry says which they are: every /assets/<lib>/ but the app's own files.
+def library_pattern() -> re.Pattern[str]:
+    from geo.web.assets import libraries  # after sys.path has the repo
+
+    names = [re.escape(name) for name in libraries() if name != "app"]
+    return re.compile(r"/assets/(" + "|".join(names) + r")/")
 MIN_PATHS = 179
 
 
@@ -132,7 +137,7 @@ def page_weight(server: Server, loaded: list[str], topojson: Path) -> dict:
     """Raw and gzip bytes of / and of every non-library URL the browser loaded for it."""
     rows = []
     for url in dict.fromkeys(["/", *loaded]):
-        if LIBRARY.search(url):
+        if library_pattern().search(url):
             continue
         status, body, _ = server.get(url)
         _, zipped, zheaders = server.get(url, {"Accept-Encoding": "gzip"})

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO, TypeVar
 
 from geo.coverage import coverage_for_atlas
 from geo.errors import DataError, DataErrors
 from geo.plan import DEFAULT_DATA_DIR, HIERARCHY_FILE, Plan, load_plan, plan_to_json
+
+T = TypeVar("T")
 
 
 def _load(boundaries_path: str | Path, data_dir: str | Path | None):  # -> (Plan, Atlas)
@@ -27,6 +30,19 @@ def _load(boundaries_path: str | Path, data_dir: str | Path | None):  # -> (Plan
 def _report(exc: DataError, err: TextIO) -> None:
     for problem in exc.errors if isinstance(exc, DataErrors) else [exc]:
         print(problem, file=err)
+
+
+def _load_and(boundaries_path: str | Path, data_dir: str | Path | None,
+              build: Callable[[Plan, Any], T], err: TextIO) -> T | None:
+    """Load plan + atlas and ``build`` from them; on bad data print each problem, return None."""
+    try:
+        plan, atlas = _load(boundaries_path, data_dir)
+        return build(plan, atlas)
+    except DataError as exc:
+        _report(exc, err)
+    except (KeyError, ValueError) as exc:  # the plan names a 振興局 the boundaries lack
+        print(f"coverage: {exc}", file=err)
+    return None
 
 
 def summary_lines(plan: Plan, municipalities_reached: int, municipalities: int) -> list[str]:
@@ -58,15 +74,11 @@ def run_validate(
     """Check boundaries and plan data; print a summary, or each ``file:line: field: message``."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        plan, atlas = _load(boundaries_path, data_dir)
-        coverage = coverage_for_atlas(plan, atlas)
-    except DataError as exc:
-        _report(exc, err)
+    loaded = _load_and(boundaries_path, data_dir,
+                       lambda plan, atlas: (plan, coverage_for_atlas(plan, atlas)), err)
+    if loaded is None:
         return 1
-    except (KeyError, ValueError) as exc:  # the plan names a 振興局 the boundaries lack
-        print(f"coverage: {exc}", file=err)
-        return 1
+    plan, coverage = loaded
     reached = sum(bool(ids) for ids in coverage.by_municipality.values())
     for line in summary_lines(plan, reached, len(coverage.by_municipality)):
         print(line, file=out)
@@ -84,14 +96,8 @@ def run_dump_plan(
     """Write the plan joined to the map: JSON (``--json``) or a short text listing."""
     out = out or sys.stdout
     err = err or sys.stderr
-    try:
-        plan, atlas = _load(boundaries_path, data_dir)
-        document = plan_to_json(plan, atlas)
-    except DataError as exc:
-        _report(exc, err)
-        return 1
-    except (KeyError, ValueError) as exc:
-        print(f"coverage: {exc}", file=err)
+    document = _load_and(boundaries_path, data_dir, plan_to_json, err)
+    if document is None:
         return 1
     if as_json:
         json.dump(document, out, ensure_ascii=False, indent=2)
