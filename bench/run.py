@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import gzip
 import http.client
 import json
@@ -46,6 +47,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 # URLs of shared library assets: excluded from the page weight (cached once for every page).
 # The app's own registry says which they are: every /assets/<lib>/ but the app's own files.
+@functools.cache  # libraries() hashes the static folder: once per run, not once per URL
 def library_pattern() -> re.Pattern[str]:
     from geo.web.assets import libraries  # after sys.path has the repo
 

@@ -180,12 +180,6 @@ def boundary_server():
     server.server_close()
 
 
-def _url_env() -> str:
-    from geo import sources
-
-    return sources.ENV_URL
-
-
 @pytest.mark.parametrize("damage", ["flipped byte", "truncated", "other file"])
 def test_stale_boundary_cache_is_replaced_not_served(tmp_path, boundary_server, damage):
     from geo import sources
@@ -201,7 +195,7 @@ def test_stale_boundary_cache_is_replaced_not_served(tmp_path, boundary_server, 
     }[damage]
     cached = cache / sources.PINNED_NAME
     cached.write_bytes(bad)
-    env = _env(HOKKAIDO_MAP_CACHE=str(cache), **{_url_env(): url})
+    env = _env(HOKKAIDO_MAP_CACHE=str(cache), **{sources.ENV_URL: url})
     del env["HOKKAIDO_MAP_BOUNDARIES"]
     done = _cli("validate", env=env)
     assert done.returncode == 0, done.stderr

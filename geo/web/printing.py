@@ -26,12 +26,7 @@ def get_printer():
         with _lock:
             if "printer" not in ext:
                 st = state()
-                plan = getattr(st, "plan", None)
-                if plan is None:  # the state did not load a plan (older State): load it here
-                    from geo.plan import DEFAULT_DATA_DIR, load_plan
-
-                    plan = load_plan(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR)
-                ext["printer"] = Printer(st.atlas, plan, getattr(st, "coverage", None))
+                ext["printer"] = Printer(st.atlas, st.plan, st.coverage)
     return ext["printer"]
 
 
