@@ -166,7 +166,7 @@ def wrk(url: str, seconds: int) -> dict:
 
 # -- d. locate ----------------------------------------------------------------------------------
 def locate_in_process(boundaries: Path, n: int) -> dict:
-    from geo.model import load_atlas
+    from geo.atlas.model import load_atlas
 
     atlas = load_atlas(boundaries)
     rng = random.Random(5)

@@ -21,9 +21,9 @@ def _add_boundaries(parser: argparse.ArgumentParser, positional: bool = False) -
 
 
 def cmd_inspect_boundaries(args: argparse.Namespace) -> int:
-    from geo.inspect import inspect_boundaries, render_table
-    from geo.model import load_atlas
-    from geo.sources import resolve_boundaries
+    from geo.atlas.inspect import inspect_boundaries, render_table
+    from geo.atlas.model import load_atlas
+    from geo.atlas.sources import resolve_boundaries
 
     atlas = load_atlas(resolve_boundaries(args.path or args.boundaries))
     summary = inspect_boundaries(atlas)
@@ -46,15 +46,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from geo.plan_commands import run_validate
-    from geo.sources import resolve_boundaries
+    from geo.atlas.sources import resolve_boundaries
+    from geo.plan.commands import run_validate
 
     return run_validate(resolve_boundaries(args.boundaries), args.data)
 
 
 def cmd_dump_plan(args: argparse.Namespace) -> int:
-    from geo.plan_commands import run_dump_plan
-    from geo.sources import resolve_boundaries
+    from geo.atlas.sources import resolve_boundaries
+    from geo.plan.commands import run_dump_plan
 
     return run_dump_plan(resolve_boundaries(args.boundaries), args.data, as_json=args.json)
 
@@ -76,10 +76,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_print(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from geo.model import load_atlas
-    from geo.plan import DEFAULT_DATA_DIR, load_plan
-    from geo.printing import Printer
-    from geo.sources import resolve_boundaries
+    from geo.atlas.model import load_atlas
+    from geo.atlas.sources import resolve_boundaries
+    from geo.plan.model import DEFAULT_DATA_DIR, load_plan
+    from geo.render.printing import Printer
 
     atlas = load_atlas(resolve_boundaries(args.boundaries))
     printer = Printer(atlas, load_plan(args.data or DEFAULT_DATA_DIR))

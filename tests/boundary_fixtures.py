@@ -232,7 +232,7 @@ def sha256_hex(path: Path) -> str:
 
 
 def jis_check_digit(code5: str) -> str:
-    """JIS X 0402, written independently of geo.codes: weights 6,5,4,3,2; (11 − Σ mod 11) mod 10."""
+    """JIS X 0402, written independently of geo.atlas.codes: weights 6,5,4,3,2; (11 − Σ mod 11) mod 10."""
     total = 0
     for digit, weight in zip(code5, (6, 5, 4, 3, 2), strict=True):
         total += "0123456789".index(digit) * weight

@@ -33,7 +33,7 @@ def document_text() -> str:
 
 @pytest.fixture(scope="session")
 def atlas():
-    from geo.model import load_atlas
+    from geo.atlas.model import load_atlas
 
     return load_atlas(boundaries_path())
 

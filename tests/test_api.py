@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from geo.codes import with_check_digit
+from geo.atlas.codes import with_check_digit
 from tests.web_fixtures import app  # noqa: F401  (module-scoped app)
 
 

@@ -16,9 +16,9 @@ import pytest
 from conftest import HOKKAIDO_GEOJSON, HOKKAIDO_TOPOJSON, NATIONAL_GEOJSON
 from shapely.geometry import Point
 
-from geo.boundaries import WEB_CRS, read_boundaries
+from geo.atlas.boundaries import WEB_CRS, read_boundaries
+from geo.atlas.model import load_atlas
 from geo.errors import BoundaryError
-from geo.model import load_atlas
 
 EXPECTED = bf.expected()
 

@@ -157,7 +157,7 @@ def test_cli_processes_fail_cleanly(tmp_path, file, how, edit):
 @pytest.fixture()
 def boundary_server():
     """A local HTTP server (127.0.0.1) serving the pinned boundary file's bytes; counts requests."""
-    from geo import sources
+    from geo.atlas import sources
 
     src = boundaries_path()
     if hashlib.sha256(src.read_bytes()).hexdigest() != sources.PINNED_SHA256:
@@ -182,7 +182,7 @@ def boundary_server():
 
 @pytest.mark.parametrize("damage", ["flipped byte", "truncated", "other file"])
 def test_stale_boundary_cache_is_replaced_not_served(tmp_path, boundary_server, damage):
-    from geo import sources
+    from geo.atlas import sources
 
     url, hits = boundary_server
     cache = tmp_path / "cache"

@@ -17,7 +17,7 @@ import boundary_fixtures as bf
 import pytest
 from conftest import HOKKAIDO_GEOJSON, ROOT
 
-from geo.sources import PINNED_NAME, PINNED_SHA256
+from geo.atlas.sources import PINNED_NAME, PINNED_SHA256
 
 EXPECTED = bf.expected()
 NAME = "N03-21_01_210101.json"

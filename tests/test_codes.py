@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.codes import CodeError, check_digit, looks_like_code, normalize_code, with_check_digit
+from geo.atlas.codes import CodeError, check_digit, looks_like_code, normalize_code, with_check_digit
 
 # Published 6-digit codes (総務省 全国地方公共団体コード).
 KNOWN = {"01100": "011002", "01202": "012025", "01000": "010006", "20000": "200000"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from geo.coverage import build_coverage, coverage_for_atlas
-from geo.plan import Plan, load_plan
-from geo.queries import (
+from geo.plan.coverage import build_coverage, coverage_for_atlas
+from geo.plan.model import Plan, load_plan
+from geo.plan.queries import (
     counts_by_municipality,
     counts_by_region,
     counts_by_subprefecture,
@@ -144,8 +144,8 @@ def test_every_municipality_is_reached(plan, real, atlas):
 
 
 def test_families_in_the_dump(plan, toy):
-    from geo.plan import plan_to_json
+    from geo.plan.commands import plan_document
 
-    families = {f["key"]: f for f in plan_to_json(plan, toy)["kpi_families"]}
+    families = {f["key"]: f for f in plan_document(plan, toy)["kpi_families"]}
     assert [m["project"] for m in families["新規就農者数"]["members"]] == [
         "hidaka-primary-industry", "kamikawa-workforce", "rumoi-food-health"]

@@ -1,4 +1,4 @@
-"""geo.kpi: every KPI of the document, edge cases, errors, and property tests of number formats."""
+"""geo.plan.kpi: every KPI of the document, edge cases, errors, and property tests of number formats."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.kpi import KPIError, parse_kpi, parse_year
+from geo.plan.kpi import KPIError, parse_kpi, parse_year
 
 DOC_KPIS = [k for r in doc.regions() for p in r.projects for k in p.kpis]
 
-# Written independently of geo.kpi: what a reader of the document knows.
+# Written independently of geo.plan.kpi: what a reader of the document knows.
 MULTIPLIER = {"億": 10**8, "万": 10**4, "千": 10**3}
 ERA_BASE = {"H": 1988, "R": 2018}
 

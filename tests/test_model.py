@@ -10,12 +10,12 @@ import shapely
 from conftest import HOKKAIDO_GEOJSON
 from shapely.geometry import Point
 
-from geo.codes import CodeError
+from geo.atlas.codes import CodeError
+from geo.atlas.hierarchy import DEFAULT_HIERARCHY
+from geo.atlas.model import load_atlas
 from geo.errors import DataError, UnknownCodeError
-from geo.hierarchy import DEFAULT_HIERARCHY
-from geo.model import load_atlas
 
-# An equal-area CRS of our own (not geo.boundaries.AREA_CRS): Lambert azimuthal on Hokkaido.
+# An equal-area CRS of our own (not geo.atlas.boundaries.AREA_CRS): Lambert azimuthal on Hokkaido.
 LAEA_HOKKAIDO = "+proj=laea +lat_0=43.5 +lon_0=143 +ellps=GRS80 +units=m +no_defs"
 EXPECTED = bf.expected()
 CORE_CITIES = {"01100", "01202", "01204", "01206", "01207", "01208"}  # 札幌 函館 旭川 釧路 帯広 北見

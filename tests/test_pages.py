@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from geo.maps import _js
-from geo.sources import CREDIT
+from geo.atlas.sources import CREDIT
+from geo.render.maps import _js
 from tests.web_fixtures import app  # noqa: F401  (module-scoped app)
 
 MAP_PAGES = ["/", "/town/01400", "/project/yotei-nishiiburi", "/kpi/yotei-nishiiburi-1",

@@ -7,7 +7,7 @@ import re
 import plan_document as doc
 import pytest
 
-from geo.plan import Plan, load_plan, plan_to_json
+from geo.plan.model import Plan, load_plan, plan_to_json
 
 
 @pytest.fixture(scope="module")

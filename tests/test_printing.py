@@ -1,4 +1,4 @@
-"""Static maps (geo/printing.py): PNG/SVG with title, legend, credit, and real Japanese glyphs."""
+"""Static maps (geo/render/printing.py): PNG/SVG with title, legend, credit, and real Japanese glyphs."""
 
 from __future__ import annotations
 
@@ -15,13 +15,13 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from PIL import Image
 
-from geo.printing import DPI, FONT_FAMILY, SIZE_INCHES, Printer, font_path
-from geo.sources import CREDIT
+from geo.atlas.sources import CREDIT
+from geo.render.printing import DPI, FONT_FAMILY, SIZE_INCHES, Printer, font_path
 
 
 @pytest.fixture(scope="module")
 def printer(atlas) -> Printer:
-    from geo.plan import load_plan
+    from geo.plan.model import load_plan
 
     return Printer(atlas, load_plan())
 
@@ -30,7 +30,7 @@ NEW_MAPS = ["town-01400", "family-観光入込客数", "overlap"]  # 倶知安�
 
 
 def test_map_ids(printer):
-    from geo.views import families
+    from geo.render.views import families
 
     ids = printer.map_ids()
     plan = printer.plan
@@ -212,7 +212,7 @@ def test_family_map_counts_kpis(printer):
 def test_overlap_map_counts_shared_projects(printer):
     """振興局 by projects naming more than one 振興局 (the /overlap measure), from the plan;
     the two cross-region projects' outline colours are drawn."""
-    from geo.views import OKABE_ITO
+    from geo.render.views import OKABE_ITO
 
     counts = {s.short: sum(s.short in p.subprefectures and len(p.subprefectures) > 1
                            for p in printer.plan.projects)

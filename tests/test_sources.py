@@ -12,9 +12,9 @@ import boundary_fixtures as bf
 import pytest
 from conftest import BOUNDARIES_DIR, HOKKAIDO_GEOJSON
 
-from geo import sources
+from geo.atlas import sources
+from geo.atlas.sources import PINNED_NAME, PINNED_SHA256, download_boundaries, resolve_boundaries
 from geo.errors import BoundaryError
-from geo.sources import PINNED_NAME, PINNED_SHA256, download_boundaries, resolve_boundaries
 
 NAME = "N03-21_01_210101.json"  # the upstream file name; the cache uses PINNED_NAME
 WRONG_SHA = "0" * 64

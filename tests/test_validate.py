@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from conftest import boundaries_path
 
+from geo.atlas.hierarchy import DATA_DIR
 from geo.errors import DataErrors
-from geo.hierarchy import DATA_DIR
-from geo.plan import load_plan
-from geo.plan_commands import run_dump_plan, run_validate
+from geo.plan.commands import run_dump_plan, run_validate
+from geo.plan.model import load_plan
 
 
 @pytest.fixture()

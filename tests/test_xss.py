@@ -67,7 +67,7 @@ def hostile_data(tmp_path_factory) -> Path:
     text = regions.read_text(encoding="utf-8")
     assert VISION in text
     regions.write_text(text.replace(VISION + "\n", _yaml_str(VISION_X) + "\n", 1), encoding="utf-8")
-    from geo.plan import load_plan
+    from geo.plan.model import load_plan
 
     plan = load_plan(data)  # still valid data: the payloads are just text
     assert plan.project(PROJECT).name == NAME_X
@@ -110,7 +110,7 @@ def test_no_response_carries_the_payload_as_markup(hostile_app):
 
 
 def test_no_python_nan_leaks_into_text(hostile_app):
-    """Bug: geo/model.py build_atlas ``district=row.district or None`` keeps pandas NaN (truthy)
+    """Bug: geo/atlas/model.py build_atlas ``district=row.district or None`` keeps pandas NaN (truthy)
     for the 34 cities without a 郡, so ``full_name`` is "nan函館市" in tooltips and JSON."""
     client = hostile_app.test_client()
     leaks = []

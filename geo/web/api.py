@@ -7,12 +7,12 @@ import math
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from geo.codes import CodeError, with_check_digit
+from geo.atlas.codes import CodeError, with_check_digit
+from geo.atlas.geojson import level_geojson
 from geo.errors import UnknownCodeError
-from geo.geojson import level_geojson
-from geo.plan import project_to_json
-from geo.search import search
-from geo.views import (
+from geo.plan.model import project_to_json
+from geo.plan.search import search
+from geo.render.views import (
     LEVELS,
     change_classes,
     families,

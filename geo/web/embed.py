@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, render_template, request, url_for
 
-from geo.codes import CodeError
+from geo.atlas.codes import CodeError
+from geo.atlas.sources import CREDIT
 from geo.errors import UnknownCodeError
-from geo.sources import CREDIT
-from geo.views import LEVEL_LABELS, measures, overview_arg
+from geo.render.views import LEVEL_LABELS, measures, overview_arg
 from geo.web.pages import map_block, map_view
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")

@@ -6,13 +6,13 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from geo import maps
-from geo.codes import CodeError, with_check_digit
+from geo.atlas.codes import CodeError, with_check_digit
+from geo.atlas.sources import CREDIT
 from geo.errors import UnknownCodeError
-from geo.plan import project_to_json
-from geo.queries import counts_by_subprefecture
-from geo.sources import CREDIT
-from geo.views import (
+from geo.plan.model import project_to_json
+from geo.plan.queries import counts_by_subprefecture
+from geo.render import maps
+from geo.render.views import (
     DEFAULT_OVERVIEW,
     LEVEL_LABELS,
     LEVELS,
@@ -221,7 +221,7 @@ def overlap() -> str:
 
 @bp.get("/overlap/coverage.csv")
 def coverage_csv() -> Response:
-    from geo.views import coverage_csv as build_csv
+    from geo.render.views import coverage_csv as build_csv
 
     s = state()
     body = s.memo(("csv",), lambda: build_csv(s.atlas, s.plan, s.coverage).encode("utf-8"))

@@ -1,4 +1,4 @@
-"""``/print/<map>.png|.svg``: the static maps of :mod:`geo.printing` for reports and slides.
+"""``/print/<map>.png|.svg``: the static maps of :mod:`geo.render.printing` for reports and slides.
 
 Register with ``app.register_blueprint(printing.bp)``. One :class:`Printer` per app, built on
 first use (matplotlib is not imported by requests that never print); it memoizes every map.
@@ -19,7 +19,7 @@ _lock = threading.Lock()
 
 def get_printer():
     """The app's Printer (atlas + plan of the app's state)."""
-    from geo.printing import Printer
+    from geo.render.printing import Printer
 
     ext = current_app.extensions
     if "printer" not in ext:
@@ -45,7 +45,7 @@ def index() -> dict:
 
 @bp.get("/<map_id>.<fmt>")
 def map_file(map_id: str, fmt: str) -> Response:
-    from geo.printing import MEDIA_TYPES
+    from geo.render.printing import MEDIA_TYPES
 
     if fmt not in MEDIA_TYPES:
         abort(404)

@@ -15,11 +15,11 @@ from typing import Any
 
 from flask import current_app
 
-from geo.coverage import Coverage, coverage_for_atlas
-from geo.model import Atlas, load_atlas
-from geo.plan import DEFAULT_DATA_DIR, Plan, load_plan
-from geo.sources import resolve_boundaries
-from geo.topology import Topology, topology_bytes
+from geo.atlas.model import Atlas, load_atlas
+from geo.atlas.sources import resolve_boundaries
+from geo.atlas.topology import Topology, topology_bytes
+from geo.plan.coverage import Coverage, coverage_for_atlas
+from geo.plan.model import DEFAULT_DATA_DIR, Plan, load_plan
 
 
 @dataclass(frozen=True)

@@ -57,7 +57,7 @@ def test_embed_draws_inside_iframe_of_another_origin(page, host_page, live_serve
     frame.locator("path.leaflet-interactive").nth(MIN_PATHS - 1).wait_for(state="attached", timeout=15000)
     assert frame.locator("path.leaflet-interactive").count() >= MIN_PATHS
     # The credit line travels with the map.
-    from geo.sources import CREDIT
+    from geo.atlas.sources import CREDIT
 
     assert CREDIT in frame.locator("body").inner_text()
     assert all(u.startswith("http://127.0.0.1:") for u in requests), requests

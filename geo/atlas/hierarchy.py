@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from geo.errors import DataError, DataErrors
 from geo.yamlfile import load_located_yaml, pydantic_errors
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_HIERARCHY = DATA_DIR / "hierarchy.yaml"
 
 _Frozen = ConfigDict(frozen=True, extra="forbid")

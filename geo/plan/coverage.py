@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from geo.plan import FocusMunicipality, Plan, project_municipalities
+from geo.plan.model import FocusMunicipality, Plan, project_municipalities
 
 if TYPE_CHECKING:
-    from geo.model import Atlas
+    from geo.atlas.model import Atlas
 
 _Frozen = ConfigDict(frozen=True, extra="forbid")
 

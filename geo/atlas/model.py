@@ -17,10 +17,10 @@ import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
 from shapely.ops import polylabel
 
-from geo.boundaries import AREA_CRS, WEB_CRS, BoundarySource, read_boundaries
-from geo.codes import CodeError, looks_like_code, normalize_code
+from geo.atlas.boundaries import AREA_CRS, WEB_CRS, BoundarySource, read_boundaries
+from geo.atlas.codes import CodeError, looks_like_code, normalize_code
+from geo.atlas.hierarchy import DEFAULT_HIERARCHY, Hierarchy, load_hierarchy
 from geo.errors import BoundaryError, DataError, DataErrors, UnknownCodeError
-from geo.hierarchy import DEFAULT_HIERARCHY, Hierarchy, load_hierarchy
 from geo.yamlfile import load_located_yaml
 
 _SUFFIX = re.compile(r"(市|町|村)$")

@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo.model import Atlas
+from geo.atlas.model import Atlas
 
 PRECISION = 5
 

@@ -11,15 +11,23 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from geo.coverage import coverage_for_atlas
 from geo.errors import DataError, DataErrors
-from geo.plan import DEFAULT_DATA_DIR, HIERARCHY_FILE, Plan, load_plan, plan_to_json
+from geo.plan.coverage import coverage_for_atlas
+from geo.plan.model import (
+    DEFAULT_DATA_DIR,
+    HIERARCHY_FILE,
+    CodesBySubprefecture,
+    Plan,
+    load_plan,
+    plan_to_json,
+)
+from geo.plan.queries import kpi_families_to_json
 
 T = TypeVar("T")
 
 
 def _load(boundaries_path: str | Path, data_dir: str | Path | None):  # -> (Plan, Atlas)
-    from geo.model import load_atlas  # geopandas is heavy; only import when needed
+    from geo.atlas.model import load_atlas  # geopandas is heavy; only import when needed
 
     data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     plan = load_plan(data_dir)
@@ -43,6 +51,11 @@ def _load_and(boundaries_path: str | Path, data_dir: str | Path | None,
     except (KeyError, ValueError) as exc:  # the plan names a 振興局 the boundaries lack
         print(f"coverage: {exc}", file=err)
     return None
+
+
+def plan_document(plan: Plan, atlas: Any | CodesBySubprefecture) -> dict[str, object]:
+    """The ``dump-plan --json`` document: the plan's JSON plus its KPI families."""
+    return {**plan_to_json(plan, atlas), "kpi_families": kpi_families_to_json(plan)}
 
 
 def summary_lines(plan: Plan, municipalities_reached: int, municipalities: int) -> list[str]:
@@ -96,7 +109,7 @@ def run_dump_plan(
     """Write the plan joined to the map: JSON (``--json``) or a short text listing."""
     out = out or sys.stdout
     err = err or sys.stderr
-    document = _load_and(boundaries_path, data_dir, plan_to_json, err)
+    document = _load_and(boundaries_path, data_dir, plan_document, err)
     if document is None:
         return 1
     if as_json:

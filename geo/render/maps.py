@@ -21,11 +21,11 @@ from branca.element import MacroElement
 from folium.map import Layer
 from jinja2 import Template
 
-from geo.coverage import Coverage
-from geo.model import Atlas, Municipality
-from geo.plan import Plan, Project
-from geo.queries import cross_region_projects
-from geo.views import (
+from geo.atlas.model import Atlas, Municipality
+from geo.plan.coverage import Coverage
+from geo.plan.model import Plan, Project
+from geo.plan.queries import cross_region_projects
+from geo.render.views import (
     LEVEL_LABELS,
     NO_DATA,
     OKABE_ITO,

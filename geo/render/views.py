@@ -1,6 +1,6 @@
 """What each page and its JSON twin show: pure functions of the atlas, the plan and its coverage.
 
-Adapters over :mod:`geo.plan`, :mod:`geo.coverage` and :mod:`geo.queries` (owned by the plan
+Adapters over :mod:`geo.plan.model`, :mod:`geo.plan.coverage` and :mod:`geo.plan.queries` (owned by the plan
 work): KPI ids, per-level counts for the overview's measures, the town / 振興局 / 連携地域
 objects and the overlap table. No Flask, no Folium: the web layer and the map builders call these.
 """
@@ -17,12 +17,12 @@ from functools import cache
 import mapclassify
 import numpy as np
 
-from geo.codes import with_check_digit
-from geo.coverage import Coverage
-from geo.kpi import KPI
-from geo.model import Atlas, Municipality
-from geo.plan import Plan, Project, kpi_to_json, project_to_json
-from geo.queries import cross_region_projects, kpi_families, shared_projects_matrix
+from geo.atlas.codes import with_check_digit
+from geo.atlas.model import Atlas, Municipality
+from geo.plan.coverage import Coverage
+from geo.plan.kpi import KPI
+from geo.plan.model import Plan, Project, kpi_to_json, project_to_json
+from geo.plan.queries import cross_region_projects, kpi_families, shared_projects_matrix
 
 LEVELS = ("municipalities", "subprefectures", "regions")
 LEVEL_LABELS = {"municipalities": "市町村", "subprefectures": "振興局", "regions": "連携地域"}

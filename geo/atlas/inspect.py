@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.boundaries import AREA_CRS, WEB_CRS
-from geo.model import Atlas
+from geo.atlas.boundaries import AREA_CRS, WEB_CRS
+from geo.atlas.model import Atlas
 
 
 def inspect_boundaries(atlas: Atlas) -> dict[str, Any]:

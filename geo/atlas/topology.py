@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import topojson
 
-from geo.model import Atlas
+from geo.atlas.model import Atlas
 
 OBJECTS = ("municipalities", "subprefectures", "regions")
 # 3·10⁴ steps over Hokkaido's ~9.6° × 4.2° bbox ≈ 25 m × 15 m: finer than the 1 % simplified

@@ -8,10 +8,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from geo.codes import CodeError, looks_like_code, normalize_code
+from geo.atlas.codes import CodeError, looks_like_code, normalize_code
+from geo.atlas.model import Atlas
 from geo.errors import UnknownCodeError
-from geo.model import Atlas
-from geo.plan import Plan
+from geo.plan.model import Plan
 
 _SUFFIX = re.compile(r"(市|町|村)$")
 MAX_RESULTS = 20

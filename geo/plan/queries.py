@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from geo.coverage import Coverage
-from geo.kpi import KPI
-from geo.plan import Plan, Project
+from geo.plan.coverage import Coverage
+from geo.plan.kpi import KPI
+from geo.plan.model import Plan, Project
 
 if TYPE_CHECKING:
-    from geo.model import Atlas, Municipality
+    from geo.atlas.model import Atlas, Municipality
 
 _Frozen = ConfigDict(frozen=True, extra="forbid")
 

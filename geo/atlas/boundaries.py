@@ -4,7 +4,7 @@ Whatever the format (GeoJSON, TopoJSON, Shapefile loose or zipped, GeoPackage), 
 (UTF-8 or Shift_JIS/CP932) or CRS (JGD2000, JGD2011, WGS84), ``read_boundaries`` returns a
 GeoDataFrame in EPSG:4326 with one row per 行政区域コード of Hokkaido and the columns
 ``code, subprefecture_name, district, name, geometry``. This module only reads; the
-hierarchy and derived layers are built in :mod:`geo.model`.
+hierarchy and derived layers are built in :mod:`geo.atlas.model`.
 """
 
 from __future__ import annotations

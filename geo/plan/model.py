@@ -2,7 +2,7 @@
 
 Read from ``data/regions.yaml`` and ``data/projects/*.yaml`` (one file per region), validated
 against ``data/hierarchy.yaml`` and the document's own counts, with every KPI parsed by
-:mod:`geo.kpi`. All problems are collected and raised together as ``DataErrors`` whose lines
+:mod:`geo.plan.kpi`. All problems are collected and raised together as ``DataErrors`` whose lines
 read ``file:line: field: message``.
 """
 
@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from geo.atlas.hierarchy import DATA_DIR, Hierarchy, load_hierarchy
 from geo.errors import DataError, DataErrors
-from geo.hierarchy import DATA_DIR, Hierarchy, load_hierarchy
-from geo.kpi import KPI, KPIError, kpi_to_json, parse_kpi
+from geo.plan.kpi import KPI, KPIError, kpi_to_json, parse_kpi
 from geo.yamlfile import LocatedYaml, load_located_yaml, pydantic_errors
 
 if TYPE_CHECKING:
-    from geo.model import Atlas
+    from geo.atlas.model import Atlas
 
 DEFAULT_DATA_DIR = DATA_DIR
 REGIONS_FILE = "regions.yaml"
@@ -515,9 +515,11 @@ def region_to_json(region: RegionPlan) -> dict[str, object]:
 
 
 def plan_to_json(plan: Plan, atlas: Atlas | CodesBySubprefecture) -> dict[str, object]:
-    """The ``dump-plan --json`` document: regions, then projects with municipalities and KPIs."""
-    from geo.queries import kpi_families_to_json  # queries builds on this module
+    """The plan as JSON: regions, then projects with municipalities and KPIs.
 
+    Derived views (KPI families …) are added by the layer above: see
+    :func:`geo.plan.commands.plan_document`.
+    """
     codes = _codes(atlas)
     return {
         "total_projects_stated": plan.total_stated,
@@ -525,5 +527,4 @@ def plan_to_json(plan: Plan, atlas: Atlas | CodesBySubprefecture) -> dict[str, o
         "kpis": len(plan.kpis),
         "regions": [region_to_json(r) for r in plan.regions],
         "projects": [project_to_json(p, codes) for p in plan.projects],
-        "kpi_families": kpi_families_to_json(plan),
     }
