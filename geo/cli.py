@@ -33,16 +33,52 @@ def cmd_inspect_boundaries(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from app import create_app
+    from geo.atlas.sources import resolve_boundaries
 
-    app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
+    boundaries = resolve_boundaries(args.boundaries)  # downloads and checks on a first run
+    app = create_app({"BOUNDARIES": str(boundaries)})
+    for line in startup_lines(app, args):
+        print(line, file=sys.stderr)
     if args.debug:
         app.run(host=args.host, port=args.port, debug=True)
         return 0
     import waitress
 
-    print(f"http://{args.host}:{args.port}/", file=sys.stderr)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
+    wsgi = app
+    if args.access_log:
+        from geo.web.access_log import AccessLog
+
+        wsgi = AccessLog(app)
+    waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads)
     return 0
+
+
+def startup_lines(app, args: argparse.Namespace) -> list[str]:
+    """What ``serve`` says before it answers: what it loaded, where, and how to stop it."""
+    from geo.web.state import state
+
+    with app.app_context():
+        st = state()
+    atlas, plan = st.atlas, st.plan
+    server = "Flask debug server" if args.debug else f"waitress, {args.threads} threads"
+    log = "requests logged here" if args.access_log else "no request log (--access-log)"
+    return [
+        f"hokkaido-map: boundaries {app.config['BOUNDARIES']}",
+        f"hokkaido-map:   {len(atlas.municipalities)} 市町村 (+{len(atlas.wards)} 区, "
+        f"{len(atlas.northern_territories)} 北方領土), {len(atlas.hierarchy.subprefectures)} 振興局, "
+        f"{len(atlas.hierarchy.regions)} 連携地域",
+        f"hokkaido-map: plan data {plan_data_dir(app)}",
+        f"hokkaido-map:   {len(plan.projects)} projects named ({plan.total_stated} stated), "
+        f"{len(plan.kpis)} KPIs",
+        f"hokkaido-map: serving http://{args.host}:{args.port}/ ({server}; {log})",
+        "hokkaido-map: press Ctrl+C to stop",
+    ]
+
+
+def plan_data_dir(app) -> str:
+    from geo.plan.model import DEFAULT_DATA_DIR
+
+    return str(app.config.get("DATA_DIR") or DEFAULT_DATA_DIR)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -111,6 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--debug", action="store_true", help="Flask's development server")
+    p.add_argument("--access-log", action="store_true",
+                   help="log every request on stderr (Common Log Format + time taken)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("inspect-boundaries", help="counts, areas and CRS of a boundary file")

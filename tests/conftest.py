@@ -7,6 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from missing_tools import pytest_sessionfinish, pytest_terminal_summary, require_tool
+
+__all__ = ["pytest_sessionfinish", "pytest_terminal_summary", "require_tool"]  # hooks: see missing_tools
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HOKKAIDO_MAP_SHARED", ROOT.parent / "shared"))
@@ -54,10 +57,7 @@ def client(app):
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Debian's Chromium through Playwright, one per session (two sync Playwrights collide)."""
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):  # CI installs it: a missing browser there is a failure
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run must install Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    require_tool(str(CHROMIUM), "apt-get install chromium")  # CI fails on it: see missing_tools
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:

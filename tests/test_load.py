@@ -3,19 +3,21 @@
 The short form of ``bench/load.py`` (which runs 30 s × 64 connections and ≥100,000 requests and
 writes docs/hardening.md): the documented server command in a subprocess, 1,000 warm-up requests,
 wrk for 5 s with 16 connections over the same URL mix, then the RSS check. Runs in CI (wrk is
-installed there by .ci/run); skipped only where wrk is missing.
+installed there by .ci/run, which fails if it is missing); skipped, and named in the summary, only
+where wrk is missing.
 """
 
 from __future__ import annotations
 
 import importlib.util
-import shutil
 import sys
 
 import pytest
 from conftest import ROOT, boundaries_path
+from missing_tools import missing
 
-pytestmark = pytest.mark.skipif(not shutil.which("wrk"), reason="wrk not installed (apt-get install wrk)")
+_NO_WRK = missing("wrk", "apt-get install wrk")
+pytestmark = pytest.mark.skipif(bool(_NO_WRK), reason=_NO_WRK or "")
 
 
 def _bench():

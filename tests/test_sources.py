@@ -82,8 +82,12 @@ def test_download_with_right_hash_is_cached_then_reused(cache, server, capfd):
     # Second time: served from the cache, the server is not asked again.
     assert resolve_boundaries(url=url, sha256=PINNED_SHA256) == path
     assert len(server.requests) == 1
-    # Not a terminal: no progress bar, no pooch log lines.
-    assert capfd.readouterr().err == ""
+    # Not a terminal: the download is announced (one line before, one after, once), but no
+    # progress bar and no pooch log lines.
+    lines = capfd.readouterr().err.splitlines()
+    assert len(lines) == 2, lines
+    assert lines[0].startswith("hokkaido-map: first run: downloading boundary file " + url)
+    assert lines[1].startswith("hokkaido-map: sha256 verified (" + PINNED_SHA256[:12])
 
 
 def test_cached_file_served_offline(cache, server):

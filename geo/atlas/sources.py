@@ -80,8 +80,8 @@ def download_boundaries(
 ) -> Path:
     """The pinned file in the cache: served if its sha256 matches, else (re-)downloaded.
 
-    ``progress`` defaults to "stderr is a terminal": a progress bar in a log or a pipe is noise
-    and would break the one-line-per-error contract of the CLI.
+    A download is always announced on stderr (one line before, one after); ``progress`` (the
+    bar) defaults to "stderr is a terminal": a bar in a log or a pipe is noise.
     """
     url = url or pinned_url()
     sha256 = (sha256 or pinned_sha256()).lower()
@@ -94,9 +94,8 @@ def download_boundaries(
         stale = True  # edited, truncated or an older pin: replace it, never serve it
     if progress is None:
         progress = sys.stderr.isatty()
-    if progress:
-        verb = "replacing stale cached" if stale else "downloading"
-        print(f"hokkaido-map: {verb} boundary file {url} → {target}", file=sys.stderr)
+    verb = "replacing stale cached" if stale else "first run: downloading"
+    print(f"hokkaido-map: {verb} boundary file {url} → {target}", file=sys.stderr)
     try:
         _fetch(url, sha256, directory, progress)
     except BoundaryError as exc:
@@ -109,6 +108,7 @@ def download_boundaries(
                 path=target,
             ) from None
         raise
+    print(f"hokkaido-map: sha256 verified ({sha256[:12]}…), cached for later runs", file=sys.stderr)
     return target
 
 
