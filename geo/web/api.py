@@ -11,7 +11,8 @@ from geo.atlas.codes import CodeError, with_check_digit
 from geo.atlas.geojson import level_geojson
 from geo.errors import UnknownCodeError
 from geo.plan.model import project_to_json
-from geo.plan.search import search
+from geo.atlas.readings import load_readings
+from geo.plan.search import MAX_QUERY, SearchIndex
 from geo.render.views import (
     LEVELS,
     change_classes,
@@ -200,22 +201,30 @@ def overlap() -> dict:
 
 @bp.get("/search", endpoint="search")
 def search_route() -> dict:
-    s = state()
     q = request.args.get("q")
     if q is None or not q.strip():
         raise ApiError(400, "q: the search text is required (?q=倶知安)")
-    if len(q) > 100:
-        raise ApiError(400, "q: at most 100 characters")
+    if len(q) > MAX_QUERY:
+        raise ApiError(400, f"q: at most {MAX_QUERY} characters")
     try:
-        hits = search(s.atlas, s.plan, q)
+        answer = search_index().search(q)
     except CodeError as exc:
         raise ApiError(400, f"q: {exc}") from None
     out = []
-    for hit in hits:
+    for hit in answer.hits:
         item = hit.to_json()
         item["url"] = _hit_url(hit.kind, hit.id)
         out.append(item)
-    return {"q": q, "results": out}
+    body: dict[str, object] = {"q": q, "results": out}
+    if answer.message:
+        body["message"] = answer.message
+    return body
+
+
+def search_index() -> SearchIndex:
+    """One per app (readings from the postal data are read on first use, ~0.1 s)."""
+    s = state()
+    return s.memo(("search-index",), lambda: SearchIndex(s.atlas, s.plan, load_readings(s.atlas)))
 
 
 def _hit_url(kind: str, ident: str) -> str:
@@ -224,8 +233,8 @@ def _hit_url(kind: str, ident: str) -> str:
     if kind == "project":
         return url_for("pages.project", pid=ident)
     if kind == "subprefecture":
-        return url_for("pages.index", sub=ident)
-    return url_for("pages.index", region=ident)
+        return url_for("pages.subprefecture", key=ident)
+    return url_for("pages.region", rid=ident)
 
 
 def _coordinate(name: str, low: float, high: float) -> float:
