@@ -147,7 +147,8 @@ class SearchIndex:
         for reg in h.regions:
             r = _rank(query, reg.name, reg.full_name)
             if r is not None:
-                add(Hit("region", reg.id, reg.full_name, f"連携地域・中核都市 {reg.core_city.name}", r, "名前"))
+                detail = f"連携地域・中核都市 {reg.core_city.name}"
+                add(Hit("region", reg.id, reg.full_name, detail, r, "名前"))
         order = {"municipality": 0, "project": 1, "subprefecture": 2, "region": 3}
         ranked = sorted(hits.values(), key=lambda x: (x.rank, order[x.kind], len(x.label), x.id))
         return Answer(tuple(ranked[:MAX_RESULTS]))

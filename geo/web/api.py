@@ -9,10 +9,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geo.atlas.codes import CodeError, with_check_digit
 from geo.atlas.geojson import level_geojson
+from geo.atlas.readings import load_readings
 from geo.errors import UnknownCodeError
 from geo.plan.model import project_to_json
-from geo.atlas.readings import load_readings
 from geo.plan.search import MAX_QUERY, SearchIndex
+from geo.render.areas import area_json, find_area
 from geo.render.views import (
     LEVELS,
     change_classes,
@@ -74,9 +75,12 @@ def regions() -> dict:
 def region(rid: str) -> dict:
     s = state()
     try:
-        return region_json(s.atlas, s.plan, rid, with_projects=True)
+        out = region_json(s.atlas, s.plan, rid, with_projects=True)
     except KeyError:
         raise ApiError(404, f"region: no 連携地域 {rid!r}") from None
+    # The /region/<id> page's content: projects marked own / other region, KPIs, municipalities.
+    out["area"] = area_json(s.atlas, s.plan, find_area(s.atlas, "region", rid))
+    return out
 
 
 @bp.get("/subprefectures")
@@ -90,9 +94,11 @@ def subprefectures() -> dict:
 def subprefecture(key: str) -> dict:
     s = state()
     try:
-        return subprefecture_json(s.atlas, s.plan, key, with_projects=True)
+        out = subprefecture_json(s.atlas, s.plan, key, with_projects=True)
     except KeyError:
         raise ApiError(404, f"subprefecture: no 振興局 {key!r}") from None
+    out["area"] = area_json(s.atlas, s.plan, find_area(s.atlas, "subprefecture", key))  # its page
+    return out
 
 
 @bp.get("/municipalities")
