@@ -27,8 +27,6 @@ from geo.render.maps import (
 )
 from geo.render.views import count_classes
 
-OUTSIDE = "#f0f0f0"
-
 
 def area_map(ctx: MapContext, area: Area, *, embed: bool = False,
              links: dict[str, str] | None = None) -> MapView:
@@ -36,19 +34,21 @@ def area_map(ctx: MapContext, area: Area, *, embed: bool = False,
     h = ctx.atlas.hierarchy
     links = links or {}
     reach = reaching(ctx.plan, area)
-    per_sub = {s: sum(s in r.here for r in reach) for s in sorted(area.sub_shorts)}
+    # Every 振興局 by how many of the projects reaching the area name it: the area's own count,
+    # and how far those projects extend beyond it.
+    per_sub = {s.short: sum(s.short in r.project.subprefectures for r in reach) for s in h.subprefectures}
     classes = count_classes(per_sub)
     m = new_map(f"{area.kind}-{area.id}", embed=embed)
     sub_feats = {}
     for s in h.subprefectures:
-        feat: dict[str, object] = {"t": _sub_tip(ctx, s.short), "h": links.get(s.short)}
-        if s.short in per_sub:
-            feat["c"] = classes.color(per_sub[s.short])
-            feat["t"] = [*feat["t"], f"及ぶプロジェクト：{per_sub[s.short]} 件"]
-        sub_feats[s.short] = feat
+        n = per_sub[s.short]
+        inside = s.short in area.sub_shorts
+        line = f"及ぶプロジェクト：{n} 件" if inside else f"{area.short}に及ぶプロジェクトのうち {n} 件が対象"
+        sub_feats[s.short] = {"t": [*_sub_tip(ctx, s.short), line], "h": links.get(s.short),
+                              "c": classes.color(n)}
     TopoLayer("振興局", _layer(
         ctx, f"{area.kind}-subs", "subprefectures", sub_feats,
-        {"color": "#636363", "weight": 1.2, "fillColor": OUTSIDE, "fillOpacity": 0.85},
+        {"color": "#636363", "weight": 1.2, "fillOpacity": 0.85},
         fit=sorted(area.sub_shorts), back=True), overlay=False).add_to(m)
     towns = municipalities(ctx.atlas, area)
     muni_feats = {t.code: {"t": [t.full_name, h.subprefecture(t.subprefecture).name,
@@ -65,15 +65,15 @@ def area_map(ctx: MapContext, area: Area, *, embed: bool = False,
     _core_cities(ctx, m, links)
     folium.LayerControl(collapsed=True).add_to(m)
     legends = (
-        Legend(f"{area.short}に及ぶプロジェクト数（振興局別）",
+        Legend(f"{area.short}に及ぶプロジェクトが対象とする件数（振興局別）",
                tuple(LegendItem(c, f"{lab} 件") for c, lab in zip(classes.colors, classes.labels,
                                                                   strict=True))),
-        Legend("表示", (LegendItem(OUTSIDE, f"{area.name}の外"),
-                      LegendItem(REGION_OUTLINE, f"連携地域の境界：{area.region.full_name}",
+        Legend("表示", (LegendItem(REGION_OUTLINE, f"連携地域の境界：{area.region.full_name}",
                                  "line" if area.kind == "region" else "dashed"),
                       core_city_legend())),
     )
     subs = "、".join(s.name for s in area.subprefectures)
-    summary = (f"{area.name}の地図：{subs}と{len(towns)}市町村。振興局は及ぶプロジェクト"
-               f"（{len(reach)}件）の数で色分けし、市町村を選ぶとそのページに移ります。")
+    summary = (f"{area.name}の地図：{subs}と{len(towns)}市町村（太線が{area.region.full_name}）。"
+               f"振興局は、ここに及ぶ{len(reach)}件のプロジェクトのうちその振興局を対象とする件数で"
+               "色分けし、市町村を選ぶとそのページに移ります。")
     return _view(m, legends, summary)
