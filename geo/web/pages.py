@@ -316,8 +316,9 @@ def site_urls(s: State) -> list[str]:
     urls += [url_for("api.kpi", kid=k) for k in kpis] + [url_for("api.kpi_family", key=f) for f in fams]
     for r in atlas.hierarchy.regions:  # the 連携地域 and 振興局 pages (canonical: the ids)
         urls += [url_for("areas.region", rid=r.id), url_for("areas.region_csv", rid=r.id),
-                 url_for("embed.region", rid=r.id), url_for("api.region", rid=r.id)]
+                 url_for("embed.region", rid=r.id)]  # api.region is listed above
     for x in atlas.hierarchy.subprefectures:
         urls += [url_for("areas.subprefecture", key=x.id), url_for("areas.subprefecture_csv", key=x.id),
-                 url_for("embed.subprefecture", key=x.id), url_for("api.subprefecture", key=x.id)]
+                 url_for("embed.subprefecture", key=x.id),
+                 url_for("api.subprefecture", key=x.id)]  # the page's JSON link (by id)
     return urls
