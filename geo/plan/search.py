@@ -29,7 +29,7 @@ _POSTAL = re.compile(r"〒?\s*([0-9]{3})\s*[-‐‑‒–—―−ー]?\s*([0-9]
 @dataclass(frozen=True)
 class Hit:
     kind: str  # municipality | project | subprefecture | region
-    id: str  # code (a ward's code for a ward), project id, 振興局 short name or region id
+    id: str  # code (a ward's code for a ward), project id, 振興局 id or region id
     label: str
     detail: str
     rank: int  # 0 exact, 1 prefix, 2 contains: lower first
@@ -142,7 +142,7 @@ class SearchIndex:
             if r is None and key:  # the ids are the 振興局's romaji (shiribeshi)
                 r = _rank(key, romaji_key(s.id), contains=False)
             if r is not None:
-                add(Hit("subprefecture", s.short, s.name, f"振興局・{h.region_of(s.short).full_name}", r,
+                add(Hit("subprefecture", s.id, s.name, f"振興局・{h.region_of(s.short).full_name}", r,
                         "名前"))
         for reg in h.regions:
             r = _rank(query, reg.name, reg.full_name)

@@ -239,8 +239,8 @@ def _hit_url(kind: str, ident: str) -> str:
     if kind == "project":
         return url_for("pages.project", pid=ident)
     if kind == "subprefecture":
-        return url_for("pages.subprefecture", key=ident)
-    return url_for("pages.region", rid=ident)
+        return url_for("areas.subprefecture", key=ident)
+    return url_for("areas.region", rid=ident)
 
 
 def _coordinate(name: str, low: float, high: float) -> float:
