@@ -29,7 +29,8 @@ from geo.atlas.model import Atlas
 from geo.errors import DataError, DataErrors
 from geo.yamlfile import load_located_yaml, pydantic_errors
 
-DEFAULT_READINGS = DATA_DIR / "readings.yaml"
+READINGS_FILE = "readings.yaml"
+DEFAULT_READINGS = DATA_DIR / READINGS_FILE
 PREFECTURE = "北海道"
 # How each suffix of a name is read in the postal data (森町 is もりまち, 占冠村 しむかっぷむら).
 SUFFIX_READINGS = {"市": ("し",), "町": ("ちょう", "まち"), "村": ("むら", "そん"), "区": ("く",)}

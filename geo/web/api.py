@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geo.atlas.codes import CodeError, with_check_digit
 from geo.atlas.geojson import level_geojson
-from geo.atlas.readings import load_readings
+from geo.atlas.readings import READINGS_FILE, load_readings
 from geo.errors import UnknownCodeError
-from geo.plan.model import project_to_json
+from geo.plan.model import DEFAULT_DATA_DIR, project_to_json
 from geo.plan.search import MAX_QUERY, SearchIndex
 from geo.render.areas import area_json, find_area
 from geo.render.views import (
@@ -230,7 +231,9 @@ def search_route() -> dict:
 def search_index() -> SearchIndex:
     """One per app (readings from the postal data are read on first use, ~0.1 s)."""
     s = state()
-    return s.memo(("search-index",), lambda: SearchIndex(s.atlas, s.plan, load_readings(s.atlas)))
+    # The readings file travels with the plan data, like hierarchy.yaml (see load_state).
+    readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
+    return s.memo(("search-index",), lambda: SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings)))
 
 
 def _hit_url(kind: str, ident: str) -> str:
