@@ -42,7 +42,10 @@ def test_map_ids(printer):
     assert "town-01400" in towns and "town-01999" not in towns
     assert sorted(fams) == sorted(f"family-{k}" for k in families(plan))
     assert "family-観光入込客数" in fams and "overlap" in ids
-    assert len(ids) == 3 + 1 + len(plan.projects) + len(plan.kpis) + len(fams) + 179
+    areas = [i for i in ids if i.startswith(("region-", "subprefecture-"))]
+    assert "region-kushiro-nemuro" in areas and "subprefecture-shiribeshi" in areas
+    assert len(areas) == 6 + 14  # one per 連携地域 and 振興局
+    assert len(ids) == 3 + 1 + len(plan.projects) + len(plan.kpis) + len(fams) + 179 + 6 + 14
     assert len(set(ids)) == len(ids)
     for i in ids:  # one URL path segment each; only family keys are Japanese
         assert "/" not in i and i.strip() == i and i.isprintable(), i

@@ -87,14 +87,18 @@ def run_validate(
     """Check boundaries and plan data; print a summary, or each ``file:line: field: message``."""
     out = out or sys.stdout
     err = err or sys.stderr
-    loaded = _load_and(boundaries_path, data_dir,
-                       lambda plan, atlas: (plan, coverage_for_atlas(plan, atlas)), err)
+    from geo.atlas.readings import READINGS_FILE, load_readings
+
+    readings_file = (Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR) / READINGS_FILE
+    loaded = _load_and(boundaries_path, data_dir, lambda plan, atlas: (
+        plan, coverage_for_atlas(plan, atlas), load_readings(atlas, readings_file)), err)
     if loaded is None:
         return 1
-    plan, coverage = loaded
+    plan, coverage, readings = loaded
     reached = sum(bool(ids) for ids in coverage.by_municipality.values())
     for line in summary_lines(plan, reached, len(coverage.by_municipality)):
         print(line, file=out)
+    print(f"readings: {len(readings.by_code)} places, {len(readings.postal)} postal codes", file=out)
     return 0
 
 

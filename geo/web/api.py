@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geo.atlas.codes import CodeError, with_check_digit
 from geo.atlas.geojson import level_geojson
+from geo.atlas.readings import READINGS_FILE, load_readings
 from geo.errors import UnknownCodeError
-from geo.plan.model import project_to_json
-from geo.plan.search import search
+from geo.plan.model import DEFAULT_DATA_DIR, project_to_json
+from geo.plan.search import MAX_QUERY, SearchIndex
+from geo.render.areas import area_json, find_area
 from geo.render.views import (
     LEVELS,
     change_classes,
@@ -73,9 +76,12 @@ def regions() -> dict:
 def region(rid: str) -> dict:
     s = state()
     try:
-        return region_json(s.atlas, s.plan, rid, with_projects=True)
+        out = region_json(s.atlas, s.plan, rid, with_projects=True)
     except KeyError:
         raise ApiError(404, f"region: no 連携地域 {rid!r}") from None
+    # The /region/<id> page's content: projects marked own / other region, KPIs, municipalities.
+    out["area"] = area_json(s.atlas, s.plan, find_area(s.atlas, "region", rid))
+    return out
 
 
 @bp.get("/subprefectures")
@@ -89,9 +95,11 @@ def subprefectures() -> dict:
 def subprefecture(key: str) -> dict:
     s = state()
     try:
-        return subprefecture_json(s.atlas, s.plan, key, with_projects=True)
+        out = subprefecture_json(s.atlas, s.plan, key, with_projects=True)
     except KeyError:
         raise ApiError(404, f"subprefecture: no 振興局 {key!r}") from None
+    out["area"] = area_json(s.atlas, s.plan, find_area(s.atlas, "subprefecture", key))  # its page
+    return out
 
 
 @bp.get("/municipalities")
@@ -200,22 +208,32 @@ def overlap() -> dict:
 
 @bp.get("/search", endpoint="search")
 def search_route() -> dict:
-    s = state()
     q = request.args.get("q")
     if q is None or not q.strip():
         raise ApiError(400, "q: the search text is required (?q=倶知安)")
-    if len(q) > 100:
-        raise ApiError(400, "q: at most 100 characters")
+    if len(q) > MAX_QUERY:
+        raise ApiError(400, f"q: at most {MAX_QUERY} characters")
     try:
-        hits = search(s.atlas, s.plan, q)
+        answer = search_index().search(q)
     except CodeError as exc:
         raise ApiError(400, f"q: {exc}") from None
     out = []
-    for hit in hits:
+    for hit in answer.hits:
         item = hit.to_json()
         item["url"] = _hit_url(hit.kind, hit.id)
         out.append(item)
-    return {"q": q, "results": out}
+    body: dict[str, object] = {"q": q, "results": out}
+    if answer.message:
+        body["message"] = answer.message
+    return body
+
+
+def search_index() -> SearchIndex:
+    """One per app (readings from the postal data are read on first use, ~0.1 s)."""
+    s = state()
+    # The readings file travels with the plan data, like hierarchy.yaml (see load_state).
+    readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
+    return s.memo(("search-index",), lambda: SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings)))
 
 
 def _hit_url(kind: str, ident: str) -> str:
@@ -224,8 +242,8 @@ def _hit_url(kind: str, ident: str) -> str:
     if kind == "project":
         return url_for("pages.project", pid=ident)
     if kind == "subprefecture":
-        return url_for("pages.index", sub=ident)
-    return url_for("pages.index", region=ident)
+        return url_for("areas.subprefecture", key=ident)
+    return url_for("areas.region", rid=ident)
 
 
 def _coordinate(name: str, low: float, high: float) -> float:

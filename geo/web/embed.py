@@ -83,3 +83,23 @@ def family(key: str) -> str:
 @bp.get("/overlap")
 def overlap() -> str:
     return _embed("overlap", "hokkaido", "プロジェクトの重なり", url_for("pages.overlap"))
+
+
+@bp.get("/region/<rid>")
+def region(rid: str):  # type: ignore[no-untyped-def]
+    return _area("region", rid, "rid")
+
+
+@bp.get("/subprefecture/<key>")
+def subprefecture(key: str):  # type: ignore[no-untyped-def]
+    return _area("subprefecture", key, "key")
+
+
+def _area(kind: str, key: str, arg: str):  # type: ignore[no-untyped-def]
+    from geo.web.areas import canonical, lookup
+
+    area = lookup(kind, key)
+    moved = canonical(f"embed.{kind}", area, key, arg)
+    if moved is not None:
+        return moved
+    return _embed(kind, area.id, f"{area.name}の地図", url_for(f"areas.{kind}", **{arg: area.id}))

@@ -12,6 +12,9 @@ from geo.errors import UnknownCodeError
 from geo.plan.model import project_to_json
 from geo.plan.queries import counts_by_subprefecture
 from geo.render import maps
+from geo.render.area_maps import area_map
+from geo.render.areas import KINDS as AREA_KINDS
+from geo.render.areas import find_area
 from geo.render.views import (
     DEFAULT_OVERVIEW,
     LEVEL_LABELS,
@@ -33,7 +36,7 @@ from geo.web.state import State, state
 
 bp = Blueprint("pages", __name__)
 
-MAP_KINDS = ("overview", "town", "project", "kpi", "family", "overlap")
+MAP_KINDS = ("overview", "town", "project", "kpi", "family", "overlap", "region", "subprefecture")
 
 
 # --- maps -------------------------------------------------------------------------------
@@ -66,7 +69,20 @@ def build_map(s: State, kind: str, arg: str, embed: bool) -> maps.MapView:
         return maps.family_map(ctx, arg, embed=embed)
     if kind == "overlap":
         return maps.overlap_map(ctx, embed=embed)
+    if kind in AREA_KINDS:
+        area = find_area(s.atlas, kind, arg)
+        if area.id != arg:  # one script per area: other spellings redirect to the id's page
+            raise KeyError(arg)
+        return area_map(ctx, area, embed=embed, links=area_links(s))
     raise KeyError(kind)
+
+
+def area_links(s: State) -> dict[str, str]:
+    """URLs of every municipality (by code) and 振興局 (by short name) page: an area map's clicks."""
+    links = {m.code: url_for("pages.town", code=m.code)
+             for m in (*s.atlas.municipalities, *s.atlas.northern_territories)}
+    links |= {x.short: url_for("areas.subprefecture", key=x.id) for x in s.atlas.hierarchy.subprefectures}
+    return links
 
 
 def map_view(kind: str, arg: str, embed: bool = False) -> maps.MapView:
@@ -281,7 +297,9 @@ def site_urls(s: State) -> list[str]:
     subjects = [*(("overview", overview_arg(plan, lv, ms)) for lv, ms in overviews),
                 ("overlap", "hokkaido"), *(("town", c) for c in towns),
                 *(("project", p.id) for p in plan.projects), *(("kpi", k) for k in kpis),
-                *(("family", f) for f in fams)]
+                *(("family", f) for f in fams),
+                *(("region", r.id) for r in atlas.hierarchy.regions),
+                *(("subprefecture", x.id) for x in atlas.hierarchy.subprefectures)]
     for kind, arg in subjects:
         for embed in (False, True):
             urls.append(url_for("pages.map_script", layout="embed" if embed else "page", kind=kind,
@@ -296,4 +314,11 @@ def site_urls(s: State) -> list[str]:
     urls += [url_for("api.municipality", code=c) for c in towns]
     urls += [url_for("api.project", pid=p.id) for p in plan.projects]
     urls += [url_for("api.kpi", kid=k) for k in kpis] + [url_for("api.kpi_family", key=f) for f in fams]
+    for r in atlas.hierarchy.regions:  # the 連携地域 and 振興局 pages (canonical: the ids)
+        urls += [url_for("areas.region", rid=r.id), url_for("areas.region_csv", rid=r.id),
+                 url_for("embed.region", rid=r.id)]  # api.region is listed above
+    for x in atlas.hierarchy.subprefectures:
+        urls += [url_for("areas.subprefecture", key=x.id), url_for("areas.subprefecture_csv", key=x.id),
+                 url_for("embed.subprefecture", key=x.id),
+                 url_for("api.subprefecture", key=x.id)]  # the page's JSON link (by id)
     return urls

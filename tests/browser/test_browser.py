@@ -77,7 +77,8 @@ def test_search_keyboard_selects_ward(page, live_server) -> None:
     box.press("ArrowDown")
     box.press("ArrowUp")
     box.press("Enter")
-    page.wait_for_url("**/town/01100")
+    page.wait_for_url("**/town/01106")  # the ward's own code: its page names the ward
+    assert page.locator("h1").inner_text() == "札幌市南区（札幌市）"
 
 
 def test_kpi_map_shows_legend(page, live_server) -> None:

@@ -199,3 +199,35 @@ def draw_overlap(src: Sources, ax: Axes) -> None:
     lines.append(Line2D([], [], color=REGION_OUTLINE, linewidth=1.4, label="連携地域の境界"))
     draw_sub_counts(src, ax, counts, "複数の振興局にまたがる\nプロジェクト数")
     lines_legend(ax, lines, "連携地域をまたぐプロジェクト（線）")
+
+
+def draw_area(src: Sources, ax: Axes, kind: str, key: str) -> None:
+    """A 連携地域 or 振興局: its 振興局 coloured by how many projects reach them (others pale),
+    its outline, and its 中核都市 — the printed twin of the /region and /subprefecture maps."""
+    from shapely.geometry import Point
+
+    from geo.render.areas import find_area, reaching
+
+    area = find_area(src.atlas, kind, key)
+    if area.id != key:  # one printed map per area, under its id
+        raise KeyError(key)
+    reach = reaching(src.plan, area)
+    # Every 振興局: how many of the projects reaching the area name it (how far they extend).
+    counts = {s: sum(s in r.project.subprefectures for r in reach) for s in src.sub_shorts()}
+    subs = src.atlas.layers.subprefectures
+    zoom(ax, subs.loc[sorted(area.sub_shorts)].total_bounds)
+    city = next(c for c in src.atlas.core_cities if c.region == area.region.id)
+    draw_sub_counts(src, ax, counts, f"{area.short}に及ぶプロジェクトの\n対象の件数（振興局別）",
+                    avoid=Point(city.point).buffer(0.25))  # the 振興局 label clear of the city's
+    outline = src.atlas.layers.regions.loc[[area.region.id]] if kind == "region" \
+        else subs.loc[sorted(area.sub_shorts)]
+    outline.boundary.plot(ax=ax, color=REGION_OUTLINE, linewidth=2.2, zorder=5)
+    if src.atlas.municipality(city.code).subprefecture not in area.sub_shorts:
+        lines_legend(ax, [Line2D([], [], color=REGION_OUTLINE, linewidth=2.2, label=area.name)])
+        return
+    ax.plot(*city.point, marker="o", markersize=7, markerfacecolor="white", markeredgecolor="black",
+            markeredgewidth=1.5, zorder=8)
+    ax.annotate(f"{city.name}（中核都市）", city.point, xytext=(0, -12), textcoords="offset points",
+                ha="center", va="top", fontsize=9, zorder=8,
+                path_effects=[withStroke(linewidth=3, foreground="white")])
+    lines_legend(ax, [Line2D([], [], color=REGION_OUTLINE, linewidth=2.2, label=area.name)])

@@ -77,6 +77,16 @@ class Printer:
             sub = hierarchy.subprefecture(m.subprefecture).name
             yield MapSpec(f"town-{m.code}", f"{m.full_name}に及ぶプロジェクト",
                           f"{sub}・このまちに及ぶ{n}件のプロジェクトの範囲")
+        yield from self._area_specs()
+
+    def _area_specs(self) -> Iterator[MapSpec]:
+        """One map per 連携地域 and 振興局 (their pages' print links)."""
+        from geo.render.areas import all_areas, reaching
+
+        for area in all_areas(self.atlas):
+            n = len(reaching(self.plan, area))
+            yield MapSpec(f"{area.kind}-{area.id}", f"{area.name}に及ぶプロジェクト",
+                          f"振興局別の件数（名前のあるプロジェクト{n}件）")
 
     def map_ids(self) -> list[str]:
         return [s.id for s in self.specs()]
@@ -109,6 +119,8 @@ class Printer:
             return lambda fig, ax: levels.draw_family(src, ax, entries)
         if kind == "overlap":
             return lambda fig, ax: levels.draw_overlap(src, ax)
+        if kind in ("region", "subprefecture"):
+            return lambda fig, ax: levels.draw_area(src, ax, kind, rest)
         raise KeyError(map_id)
 
     # -- rendering ----------------------------------------------------------------------

@@ -79,6 +79,12 @@
     if (more) { panel.appendChild(more); }
   }
 
+  function pageLink(template, id, name) {  // the 振興局 / 連携地域 page
+    var p = el("p");
+    p.appendChild(el("a", name + "のページ（地図・プロジェクト・KPI）", { href: template.replace("__id__", encodeURIComponent(id)) }));
+    return p;
+  }
+
   function select(object, id) {
     var url;
     if (object === "municipalities") { url = app.dataset.areaMuni + "/" + encodeURIComponent(id); }
@@ -97,10 +103,12 @@
         }
         showArea(d.full_name, facts, d.projects, link);
       } else if (object === "subprefectures") {
-        showArea(d.name, [d.region_name, "市町村数：" + d.municipalities.length], d.projects);
+        showArea(d.name, [d.region_name, "市町村数：" + d.municipalities.length], d.projects,
+          pageLink(app.dataset.subPage, d.id, d.name));
       } else {
         showArea(d.full_name, ["中核都市：" + d.core_city.name, d.vision,
-          "プロジェクト：全" + d.projects_stated + "件（名前のあるもの " + d.projects_named + "件）"], d.projects);
+          "プロジェクト：全" + d.projects_stated + "件（名前のあるもの " + d.projects_named + "件）"], d.projects,
+          pageLink(app.dataset.regionPage, d.id, d.full_name));
       }
     });
   }
@@ -110,6 +118,7 @@
   var input = document.getElementById("q");
   var list = document.getElementById("q-results");
   var results = [];
+  var note = "";  // the API's word for an answer without hits
   var active = -1;
   var timer = null;
   var seq = 0;
@@ -123,8 +132,9 @@
       li.addEventListener("mousedown", function (e) { e.preventDefault(); go(i); });
       list.appendChild(li);
     });
-    list.hidden = results.length === 0;
-    input.setAttribute("aria-expanded", String(results.length > 0));
+    if (!results.length && note) { list.appendChild(el("li", note, { role: "option", "aria-disabled": "true" })); }
+    list.hidden = results.length === 0 && !note;
+    input.setAttribute("aria-expanded", String(!list.hidden));
     if (active >= 0) { input.setAttribute("aria-activedescendant", "q-opt-" + active); }
     else { input.removeAttribute("aria-activedescendant"); }
   }
@@ -135,13 +145,14 @@
   function query(now) {
     var text = input.value.trim();
     var mine = ++seq;
-    if (!text) { results = []; active = -1; render(); return Promise.resolve(); }
+    if (!text) { results = []; note = ""; active = -1; render(); return Promise.resolve(); }
     return getJSON(app.dataset.search + "?q=" + encodeURIComponent(text)).then(function (res) {
       if (mine !== seq) { return; }
       results = res.ok ? res.body.results : [];
       active = results.length ? 0 : -1;
+      note = res.ok ? res.body.message || "" : res.body.error;  // e.g. an unknown postal code
       render();
-      document.getElementById("status").textContent = res.ok ? results.length + " 件見つかりました" : res.body.error;
+      document.getElementById("status").textContent = note || results.length + " 件見つかりました";
     });
   }
   input.addEventListener("input", function () {
@@ -161,7 +172,7 @@
       // Search now if the list is stale, then go to the highlighted (first) hit.
       query().then(function () { go(active >= 0 ? active : 0); });
     } else if (e.key === "Escape") {
-      results = []; active = -1; render();
+      results = []; note = ""; active = -1; render();
     }
   });
   input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
