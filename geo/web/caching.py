@@ -195,8 +195,25 @@ def process(response: Response, cache: GzipCache) -> Response:
     return response
 
 
-def _cache_key() -> str:
-    return request.full_path
+# The only query parameters that select a different page; ``v`` only with the data's version.
+PAGE_QUERY = frozenset({"v", "level", "measure"})
+
+
+def _cache_key() -> str | None:
+    """The normalized URL (decoded path, sorted query) of a page worth keeping, else None.
+
+    Any other query (``/?x=1``, ``?v=`` of another version) is rendered but never stored, so a
+    flood of made-up URLs can neither grow the cache nor flush the real pages out of it."""
+    args = request.args
+    if not set(args) <= PAGE_QUERY or any(len(args.getlist(k)) > 1 for k in args):
+        return None
+    if "v" in args:
+        from geo.web.state import state
+
+        if args["v"] != state().version:
+            return None
+    query = "&".join(f"{k}={args[k]}" for k in sorted(args))
+    return f"{request.path}?{query}"
 
 
 def init_app(app: Flask) -> None:
@@ -215,7 +232,8 @@ def init_app(app: Flask) -> None:
         def _cached_response() -> Response | None:
             if request.method not in ("GET", "HEAD"):
                 return None
-            hit = pages.get(_cache_key())
+            key = _cache_key()
+            hit = pages.get(key) if key is not None else None
             if hit is not None:
                 hit.headers["X-Response-Cache"] = "hit"  # visible in tests and curl -I
             return hit
@@ -224,5 +242,7 @@ def init_app(app: Flask) -> None:
     def _compress_once(response: Response) -> Response:
         if (pages is not None and request.method == "GET" and response.status_code == 200
                 and "X-Response-Cache" not in response.headers):
-            pages.put(_cache_key(), response)
+            key = _cache_key()
+            if key is not None:
+                pages.put(key, response)
         return process(response, cache)

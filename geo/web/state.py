@@ -23,7 +23,6 @@ from geo.lru import BoundedLRU
 from geo.plan.coverage import Coverage, coverage_for_atlas
 from geo.plan.model import DEFAULT_DATA_DIR, Plan, load_plan
 
-
 MEMO_ENTRIES = 2048
 MEMO_BYTES = 96 * 1024 * 1024
 
