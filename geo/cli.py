@@ -40,8 +40,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     import waitress
 
+    from geo.web.serving import behind_proxy, waitress_options, wsgi_app
+
+    try:  # settings first: a typo must not start a server that trusts forged headers
+        proxies, options = behind_proxy(args.behind_proxy), waitress_options(args.threads)
+    except ValueError as exc:
+        raise DataError(str(exc)) from None
     print(f"http://{args.host}:{args.port}/", file=sys.stderr)
-    waitress.serve(app, host=args.host, port=args.port, threads=args.threads)
+    waitress.serve(wsgi_app(app, proxies), host=args.host, port=args.port, **options)
     return 0
 
 
@@ -111,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--threads", type=int, default=8)
     p.add_argument("--debug", action="store_true", help="Flask's development server")
+    p.add_argument("--behind-proxy", type=int, metavar="N", default=None,
+                   help="trust X-Forwarded-* from N proxies in front (default: "
+                        "$HOKKAIDO_MAP_BEHIND_PROXY, else 0 = trust none)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("inspect-boundaries", help="counts, areas and CRS of a boundary file")
