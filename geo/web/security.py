@@ -26,6 +26,7 @@ from threading import Lock
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.utils import redirect
 
 # An inline script: a <script> tag without src=, body up to the first </script (HTML's own rule).
 _SCRIPT = re.compile(
@@ -183,6 +184,10 @@ def init_app(app: Flask) -> None:
             response.headers["X-Frame-Options"] = "SAMEORIGIN"
         # Pages are public and identical for everyone: nothing should ever set a cookie.
         response.headers.pop("Set-Cookie", None)
-        if "Location" in response.headers:
-            response.headers["Location"] = relative_location(response.headers["Location"])
+        location = response.headers.get("Location")
+        if location and relative_location(location) != location:
+            # Werkzeug's slash redirect names the request's Host in the header *and* the body.
+            relative = relative_location(location)
+            response.headers["Location"] = relative
+            response.set_data(redirect(relative, response.status_code).get_data())
         return response
