@@ -67,10 +67,15 @@ def cmd_dump_plan(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app import create_app
-    from geo.export import export_site
+    from geo.export import ExportError, check_out_dir, export_site
 
-    app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
-    report = export_site(app, args.out_dir, progress=not args.quiet, with_print=args.with_print)
+    try:
+        check_out_dir(args.out_dir)  # before loading anything: a wrong folder fails at once
+        app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
+        report = export_site(app, args.out_dir, progress=not args.quiet, with_print=args.with_print)
+    except (ExportError, OSError) as exc:
+        print(f"hokkaido-map: error: export: {exc}", file=sys.stderr)
+        return 1
     print(
         f"{report.out_dir}: {report.files} files, {report.bytes:,} bytes "
         f"({report.written} written, {report.unchanged} unchanged) in {report.seconds:.1f} s",

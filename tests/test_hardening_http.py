@@ -49,7 +49,7 @@ def server():
 
 @pytest.fixture(scope="module")
 def version(server) -> str:
-    status, headers, body = _get(server.port, "/town/01100")
+    status, _, body = _get(server.port, "/town/01100")
     assert status == 200
     import re
 
@@ -166,7 +166,7 @@ HEALTH_PROBES = 150
 
 def test_healthz_p99_while_clients_fetch_different_prints(server):
     _get(server.port, "/print/town-01100.png", timeout=60)  # matplotlib imported, fonts loaded
-    status, headers, body = _get(server.port, "/print/")
+    _, _, body = _get(server.port, "/print/")
     ids = [m["id"] for m in __import__("json").loads(body)["maps"] if m["id"].startswith("town-")]
     assert len(ids) >= PRINT_CLIENTS * PRINTS_EACH
     results: list[tuple[int, dict[str, str]]] = []
