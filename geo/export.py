@@ -315,7 +315,7 @@ def build_files(fetched: dict[str, _Fetched]) -> dict[str, bytes]:
         if item.mimetype in ("application/json", "application/geo+json"):
             out[item.file + ".js"] = _data_twin(item.url, item.body)
     out[SHIM_FILE] = _shim(files)
-    out[MANIFEST] = f"hokkaido-map export\nfiles: {len(out) + 1}\n".encode()
+    out[MANIFEST] = _manifest(len(out) + 1)
     clashes = [p for p in out if any(q.startswith(p + "/") for q in out)]
     if clashes:
         raise ExportError(f"a file and a folder share a name: {clashes[:3]}")
@@ -335,6 +335,10 @@ def forbidden_strings(out_dir: Path, extra: Iterable[Path] = ()) -> list[str]:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def _manifest(files: int) -> bytes:
+    return f"hokkaido-map export\nfiles: {files}\n".encode()
 
 
 def check_out_dir(out_dir: str | Path) -> Path:
@@ -407,6 +411,8 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> tuple[int, int]:
     except OSError as exc:
         raise ExportError(f"{out_dir.parent}: cannot create ({exc.strerror})") from None
     _remove_stale_tmp(out_dir)
+    if MANIFEST not in files:
+        files = {**files, MANIFEST: _manifest(len(files) + 1)}
     tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(out_dir)}{os.getpid()}-", dir=out_dir.parent))
     with _CleanUp(tmp):
         return _fill(files, out_dir, tmp)
