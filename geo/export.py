@@ -357,8 +357,11 @@ def check_out_dir(out_dir: str | Path) -> Path:
     existing = next(p for p in real.parents if p.exists())
     if not existing.is_dir():
         raise ExportError(f"{existing} is not a folder: cannot create {real}")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ExportError(f"{existing}: not writable (the export is built beside {real.name})")
+    try:  # really try: os.access says yes to root on a read-only filesystem
+        Path(tempfile.mkdtemp(prefix=".hokkaido-map-probe-", dir=existing)).rmdir()
+    except OSError as exc:
+        raise ExportError(f"{existing}: not writable ({exc.strerror}); the export is built beside "
+                          f"{real.name}") from None
     return real
 
 

@@ -242,8 +242,10 @@ def test_export_follows_a_symlink_explicitly(tmp_path):
     assert _same(mine, before) and link.is_symlink()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
 def test_export_under_a_read_only_parent(tmp_path):
+    if os.geteuid() == 0:  # root writes into any 0555 folder; sysfs refuses even root
+        one_line_error(cli("export", "/sys/hokkaido-map-site", "--quiet"), "/sys: not writable")
+        return
     parent = tmp_path / "ro"
     parent.mkdir()
     parent.chmod(0o555)
