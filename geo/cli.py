@@ -42,10 +42,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from geo.web.serving import behind_proxy, waitress_options, wsgi_app
 
-    try:  # settings first: a typo must not start a server that trusts forged headers
-        proxies, options = behind_proxy(args.behind_proxy), waitress_options(args.threads)
-    except ValueError as exc:
-        raise DataError(str(exc)) from None
+    # Settings first (DataError, one line): a typo must not start a server trusting forged headers.
+    proxies, options = behind_proxy(args.behind_proxy), waitress_options(args.threads)
     print(f"http://{args.host}:{args.port}/", file=sys.stderr)
     waitress.serve(wsgi_app(app, proxies), host=args.host, port=args.port, **options)
     return 0

@@ -241,3 +241,91 @@ def test_slow_clients_neither_lock_out_healthz_nor_stay(server):
     finally:
         for s in socks:
             s.close()
+
+
+# --- the pieces behind the figures --------------------------------------------------------
+
+
+def test_memo_is_bounded_in_entries_and_bytes():
+    from geo.lru import BoundedLRU
+
+    memo: BoundedLRU[bytes] = BoundedLRU(max_entries=10, max_bytes=1000, sizeof=len)
+    for i in range(100):
+        memo.get_or_build(i, lambda: b"x" * 30)
+    assert len(memo) == 10 and memo.get(99) and memo.get(0) is None
+    for i in range(100):
+        memo.get_or_build(("big", i), lambda: b"x" * 400)
+    assert memo.nbytes <= 1000 and len(memo) == 2
+    assert memo.get_or_build("huge", lambda: b"x" * 5000) == b"x" * 5000 and memo.get("huge") is None
+
+
+def test_stored_prints_are_sent_without_drawing(tmp_path):
+    from app import create_app
+
+    (tmp_path / "town-01400.png").write_bytes(b"\x89PNG stored by hokkaido-map print")
+    app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path()), "PRINT_DIR": str(tmp_path)})
+    client = app.test_client()
+    r = client.get("/print/town-01400.png")
+    assert r.status_code == 200 and r.data == b"\x89PNG stored by hokkaido-map print"
+    assert r.mimetype == "image/png" and 'filename="town-01400.png"' in r.headers["Content-Disposition"]
+    assert app.extensions["printer"].renders == 0
+    assert client.get("/print/..%2Fetc.png").status_code == 404  # only known map ids
+    assert client.get("/print/town-99999.png").status_code == 404
+
+
+def test_print_queue_full_is_503_with_retry_after():
+    from app import create_app
+
+    app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path()), "RESPONSE_CACHE": False})
+    client = app.test_client()
+    client.get("/print/")  # builds the printer and the slots
+    from geo.web.printing import _slots
+
+    slots = _slots(app)
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        r = client.get("/print/town-01202.png")
+        assert r.status_code == 503 and r.headers["Retry-After"].isdigit()
+        assert "no-store" in r.headers["Cache-Control"]
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert taken == 3  # PRINT_WORKERS + PRINT_QUEUE
+
+
+def test_forwarded_headers_only_behind_a_configured_proxy():
+    from app import create_app
+    from geo.web.serving import behind_proxy, wsgi_app
+
+    seen = {}
+    for proxies in (0, 1):
+        app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path())})
+
+        @app.get("/t/where")
+        def where():
+            from flask import request
+
+            return f"{request.scheme}://{request.host}"
+
+        wsgi_app(app, proxies)
+        seen[proxies] = app.test_client().get(
+            "/t/where", headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "proxy.example"}).text
+    assert seen == {0: "http://localhost", 1: "https://proxy.example"}
+    assert behind_proxy(None, {"HOKKAIDO_MAP_BEHIND_PROXY": "2"}) == 2
+    assert behind_proxy(None, {}) == 0
+
+
+def test_bad_settings_are_one_line_errors():
+    import subprocess
+
+    for env in ({"HOKKAIDO_MAP_PUBLIC_URL": 'https://x.example/"><script>'},
+                {"HOKKAIDO_MAP_BEHIND_PROXY": "yes"}, {"HOKKAIDO_MAP_CHANNEL_TIMEOUT": "0"}):
+        done = subprocess.run([sys.executable, "-m", "geo.cli", "serve", "--port", "1"], cwd=ROOT,
+                              env={**__import__("os").environ, "PYTHONPATH": str(ROOT),
+                                   "HOKKAIDO_MAP_BOUNDARIES": str(boundaries_path()), **env},
+                              capture_output=True, text=True, timeout=60)
+        name = next(iter(env))
+        assert done.returncode != 0 and "Traceback" not in done.stderr, done.stderr[-1000:]
+        assert done.stderr.strip().splitlines()[-1].startswith(f"hokkaido-map: error: {name}: "), done.stderr

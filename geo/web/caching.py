@@ -50,10 +50,11 @@ _HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
 
 
 class GzipCache:
-    """Body hash → gzip bytes, bounded by total size (LRU). Thread-safe (waitress threads)."""
+    """Body hash → gzip bytes, bounded by total size and entries (LRU). Thread-safe."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024, level: int = 9) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, level: int = 9,
+                 max_entries: int = 4096) -> None:
+        self.max_bytes, self.max_entries = max_bytes, max_entries
         self.level = level
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
@@ -72,7 +73,7 @@ class GzipCache:
             if key not in self._items and len(data) <= self.max_bytes:
                 self._items[key] = data
                 self._size += len(data)
-                while self._size > self.max_bytes:
+                while self._size > self.max_bytes or len(self._items) > self.max_entries:
                     _, old = self._items.popitem(last=False)
                     self._size -= len(old)
         return data

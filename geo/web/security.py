@@ -28,6 +28,8 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask, Response, current_app, request
 from werkzeug.utils import redirect
 
+from geo.errors import DataError
+
 # An inline script: a <script> tag without src=, body up to the first </script (HTML's own rule).
 _SCRIPT = re.compile(
     rb"<script(?![^>]*\ssrc\s*=)(?:\s[^>]*)?>(.*?)</script", re.IGNORECASE | re.DOTALL
@@ -158,7 +160,8 @@ _PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~
 def check_public_url(value: object) -> None:
     """``PUBLIC_URL`` goes into every page: only a plain http(s) address, refused at start."""
     if value and not (isinstance(value, str) and _PUBLIC_URL.fullmatch(value)):
-        raise ValueError(f"PUBLIC_URL must be http(s)://host[:port][/path], not {value!r}")
+        raise DataError(f"must be http(s)://host[:port][/path], not {value!r}",
+                        path="HOKKAIDO_MAP_PUBLIC_URL")
 
 
 def init_app(app: Flask) -> None:

@@ -20,6 +20,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from geo.errors import DataError
+
 ENV_BEHIND_PROXY = "HOKKAIDO_MAP_BEHIND_PROXY"
 ENV_CHANNEL_TIMEOUT = "HOKKAIDO_MAP_CHANNEL_TIMEOUT"
 ENV_CONNECTION_LIMIT = "HOKKAIDO_MAP_CONNECTION_LIMIT"
@@ -35,9 +37,9 @@ def _int_env(env: Mapping[str, str], name: str, default: int, low: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+        raise DataError(f"must be a whole number, not {raw!r}", path=name) from None
     if value < low:
-        raise ValueError(f"{name} must be at least {low}, not {value}")
+        raise DataError(f"must be at least {low}, not {value}", path=name)
     return value
 
 
@@ -45,7 +47,7 @@ def behind_proxy(option: int | None, env: Mapping[str, str] = os.environ) -> int
     """How many proxies to trust: ``--behind-proxy N``, else ``HOKKAIDO_MAP_BEHIND_PROXY``, else 0."""
     if option is not None:
         if option < 0:
-            raise ValueError(f"--behind-proxy must be 0 or more, not {option}")
+            raise DataError(f"must be 0 or more, not {option}", path="--behind-proxy")
         return option
     return _int_env(env, ENV_BEHIND_PROXY, 0, 0)
 
