@@ -5,7 +5,6 @@ clients. Every load here is bounded in requests and seconds."""
 from __future__ import annotations
 
 import http.client
-import importlib.util
 import socket
 import sys
 import threading
@@ -16,17 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import boundaries_path
+from tests.web_fixtures import bench_load
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = "evil.example"
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules.setdefault("bench_load", module)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
 def _get(port: int, path: str, headers: dict[str, str] | None = None,
@@ -42,7 +34,7 @@ def _get(port: int, path: str, headers: dict[str, str] | None = None,
 
 @pytest.fixture(scope="module")
 def server():
-    load = _bench()
+    load = bench_load()
     with load.Server("waitress", boundaries_path(), env={"HOKKAIDO_MAP_CHANNEL_TIMEOUT": "3"}) as s:
         yield s
 
@@ -147,7 +139,7 @@ def test_no_response_carries_a_forged_host(server):
 
 
 def test_public_url_is_the_only_absolute_address():
-    load = _bench()
+    load = bench_load()
     public = "https://map.example.lg.jp"
     with load.Server("waitress", boundaries_path(), env={"HOKKAIDO_MAP_PUBLIC_URL": public}) as s:
         for path in ["/town/01400", "/", "/project/yotei-nishiiburi"]:

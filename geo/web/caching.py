@@ -32,6 +32,8 @@ from collections import OrderedDict
 
 from flask import Flask, Response, request
 
+from geo.lru import BoundedLRU
+
 COMPRESSIBLE = (
     "text/",
     "application/json",
@@ -85,29 +87,24 @@ class GzipCache:
 
 
 class ResponseCache:
-    """Full path → (body, mimetype, headers) of 200 responses; LRU by entry count and bytes."""
+    """Normalized URL → (body, headers) of 200 responses; LRU by entry count and bytes."""
 
     def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024,
                  max_body: int = 4 * 1024 * 1024) -> None:
-        self.max_entries, self.max_bytes, self.max_body = max_entries, max_bytes, max_body
-        self._items: OrderedDict[str, tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self.max_body = max_body
+        self._items: BoundedLRU[tuple[bytes, list[tuple[str, str]]]] = BoundedLRU(
+            max_entries, max_bytes, sizeof=lambda item: len(item[0]))
         self.hits = 0
 
     def clear(self) -> None:
         """Forget every page: after a change of what pages render (the export's print links)."""
-        with self._lock:
-            self._items.clear()
-            self._size = 0
+        self._items.clear()
 
     def get(self, key: str) -> Response | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self.hits += 1
         body, headers = item
         return Response(body, status=200, headers=headers)
 
@@ -119,14 +116,7 @@ class ResponseCache:
         if len(body) > self.max_body:
             return
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (body, headers)
-            self._size += len(body)
-            while len(self._items) > self.max_entries or self._size > self.max_bytes:
-                _, (old, _) = self._items.popitem(last=False)
-                self._size -= len(old)
+        self._items.put(key, (body, headers))
 
 
 def body_etag(body: bytes) -> str:
