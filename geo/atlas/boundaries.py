@@ -135,9 +135,9 @@ def _check_coordinates(raw: gpd.GeoDataFrame, path: Path, lonlat: bool) -> None:
         first = int(np.argmax(bad))
         feature = int(np.searchsorted(np.cumsum(counts), first, side="right"))
         x, y = coords[first]
-        raise BoundaryError(f"{_feature(raw, feature)}: coordinate ({x}, {y}) is not a longitude/"
-                            "latitude" if lonlat else f"{_feature(raw, feature)}: coordinate "
-                            f"({x}, {y}) is not a finite number", path=path, field="geometry")
+        what = "a longitude/latitude" if lonlat else "a finite number"
+        raise BoundaryError(f"{_feature(raw, feature)}: coordinate ({x}, {y}) is not {what}",
+                            path=path, field="geometry")
 
 
 def check_geometries(raw: gpd.GeoDataFrame, path: Path) -> None:

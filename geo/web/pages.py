@@ -88,12 +88,6 @@ def canonical_arg(s: State, kind: str, arg: str) -> str:
     raise KeyError(arg)
 
 
-def canonical_code(code: str) -> str:
-    """The 5-digit code of a known municipality or Sapporo ward (a ward keeps its own code)."""
-    state().atlas.municipality(code)  # CodeError / UnknownCodeError first
-    return normalize_code(code)
-
-
 def to_canonical(endpoint: str, **values: str) -> Response:
     """308 to the canonical URL, relative (no Host echoed): other spellings are never rendered,
     so no cache or memo ever holds them."""
