@@ -21,6 +21,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         DATA_DIR=os.environ.get("HOKKAIDO_MAP_DATA"),
         JSON_AS_ASCII=False,
         PRINT_LINKS=True,  # pages link their PNG/SVG; a static export without prints turns it off
+        PUBLIC_URL=None,  # the only source of absolute URLs (HOKKAIDO_MAP_PUBLIC_URL); never Host
+        PRINT_DIR=None,  # files of `hokkaido-map print DIR`, served before drawing (geo/web/printing.py)
     )
     app.config.from_prefixed_env("HOKKAIDO_MAP")
     if config:

@@ -34,7 +34,10 @@ def cmd_inspect_boundaries(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app import create_app
     from geo.atlas.sources import resolve_boundaries
+    from geo.web.serving import behind_proxy, waitress_options, wsgi_app
 
+    # Settings first (DataError, one line): a typo must not start a server trusting forged headers.
+    proxies, options = behind_proxy(args.behind_proxy), waitress_options(args.threads)
     boundaries = resolve_boundaries(args.boundaries)  # downloads and checks on a first run
     app = create_app({"BOUNDARIES": str(boundaries)})
     for line in startup_lines(app, args):
@@ -44,12 +47,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         return 0
     import waitress
 
-    wsgi = app
-    if args.access_log:
-        from geo.web.access_log import AccessLog
+    from geo.web.access_log import AccessLog
 
-        wsgi = AccessLog(app)
-    waitress.serve(wsgi, host=args.host, port=args.port, threads=args.threads)
+    # The log sits inside ProxyFix: it shows the client's address, not the proxy's.
+    inner = AccessLog(app) if args.access_log else app
+    waitress.serve(wsgi_app(inner, proxies), host=args.host, port=args.port, **options)
     return 0
 
 
@@ -97,10 +99,15 @@ def cmd_dump_plan(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app import create_app
-    from geo.export import export_site
+    from geo.export import ExportError, check_out_dir, export_site
 
-    app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
-    report = export_site(app, args.out_dir, progress=not args.quiet, with_print=args.with_print)
+    try:
+        check_out_dir(args.out_dir)  # before loading anything: a wrong folder fails at once
+        app = create_app({"BOUNDARIES": args.boundaries} if args.boundaries else None)
+        report = export_site(app, args.out_dir, progress=not args.quiet, with_print=args.with_print)
+    except (ExportError, OSError) as exc:
+        print(f"hokkaido-map: error: export: {exc}", file=sys.stderr)
+        return 1
     print(
         f"{report.out_dir}: {report.files} files, {report.bytes:,} bytes "
         f"({report.written} written, {report.unchanged} unchanged) in {report.seconds:.1f} s",
@@ -149,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="Flask's development server")
     p.add_argument("--access-log", action="store_true",
                    help="log every request on stderr (Common Log Format + time taken)")
+    p.add_argument("--behind-proxy", type=int, metavar="N", default=None,
+                   help="trust X-Forwarded-* from N proxies in front (default: "
+                        "$HOKKAIDO_MAP_BEHIND_PROXY, else 0 = trust none)")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("inspect-boundaries", help="counts, areas and CRS of a boundary file")

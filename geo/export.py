@@ -15,11 +15,16 @@ local URLs each HTML/CSS file references (library assets come along that way). T
 - atomic: everything is written into a temporary folder beside OUT_DIR, checked (no absolute
   path of this machine in any file), then swapped in with renames; on error OUT_DIR is untouched;
 - re-runs: a file whose content hash equals the one already in OUT_DIR is hard-linked, not
-  rewritten (mtime kept, so rsync to a host sends only what changed).
+  rewritten (mtime kept, so rsync to a host sends only what changed);
+- never someone else's folder: OUT_DIR (symlinks resolved first) must be missing, empty, or a
+  previous export (``_export/manifest.txt``), under an existing writable parent, checked before
+  anything is crawled; the hidden temporary folder is removed on SIGTERM/SIGHUP/SIGINT and at
+  exit, and one left by a killed (SIGKILL) run is removed by the next one.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import html
 import json
@@ -27,7 +32,9 @@ import os
 import posixpath
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -38,6 +45,7 @@ from flask import Flask
 
 SHIM_DIR = "_export"
 SHIM_FILE = f"{SHIM_DIR}/shim.js"
+MANIFEST = f"{SHIM_DIR}/manifest.txt"  # marks a folder as ours: only such a folder is replaced
 DATA_GLOBAL = "__HOKKAIDO_MAP_DATA__"
 EXTENSIONS = {
     "text/html": ".html",
@@ -307,6 +315,7 @@ def build_files(fetched: dict[str, _Fetched]) -> dict[str, bytes]:
         if item.mimetype in ("application/json", "application/geo+json"):
             out[item.file + ".js"] = _data_twin(item.url, item.body)
     out[SHIM_FILE] = _shim(files)
+    out[MANIFEST] = _manifest(len(out) + 1)
     clashes = [p for p in out if any(q.startswith(p + "/") for q in out)]
     if clashes:
         raise ExportError(f"a file and a folder share a name: {clashes[:3]}")
@@ -328,11 +337,91 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _manifest(files: int) -> bytes:
+    return f"hokkaido-map export\nfiles: {files}\n".encode()
+
+
+def check_out_dir(out_dir: str | Path) -> Path:
+    """The real folder to (re)write, or ExportError (one line) if it is not ours to replace."""
+    given = Path(out_dir)
+    real = Path(os.path.realpath(given))  # a symlink is followed explicitly: its target is judged
+    shown = f"{given}" if real == given.absolute() else f"{given} (→ {real})"
+    if real.exists() and not real.is_dir():
+        raise ExportError(f"{shown} exists and is not a folder")
+    if real.is_dir() and any(real.iterdir()) and not (real / MANIFEST).is_file():
+        raise ExportError(f"{shown} is not empty and not a previous export (no {MANIFEST}); "
+                          "choose a new or empty folder")
+    if real == real.parent:
+        raise ExportError(f"{shown}: cannot replace the root folder")
+    # Missing parents are created later; the nearest existing one must be a writable folder.
+    existing = next(p for p in real.parents if p.exists())
+    if not existing.is_dir():
+        raise ExportError(f"{existing} is not a folder: cannot create {real}")
+    try:  # really try: os.access says yes to root on a read-only filesystem
+        Path(tempfile.mkdtemp(prefix=".hokkaido-map-probe-", dir=existing)).rmdir()
+    except OSError as exc:
+        raise ExportError(f"{existing}: not writable ({exc.strerror}); the export is built beside "
+                          f"{real.name}") from None
+    return real
+
+
+def _tmp_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.tmp-"
+
+
+def _remove_stale_tmp(out_dir: Path) -> None:
+    """Temporary folders of killed runs (SIGKILL gives no chance to clean up): pid not alive."""
+    for old in out_dir.parent.glob(_tmp_prefix(out_dir) + "*"):
+        pid = old.name[len(_tmp_prefix(out_dir)):].split("-")[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class _CleanUp:
+    """Remove ``tmp`` when the process is ended by a signal or exits while writing."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self._old: dict[int, object] = {}
+
+    def _remove(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def _on_signal(self, signum: int, frame: object) -> None:
+        self._remove()
+        raise SystemExit(128 + signum)
+
+    def __enter__(self) -> _CleanUp:
+        atexit.register(self._remove)
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                self._old[sig] = signal.signal(sig, self._on_signal)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self._old.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+        atexit.unregister(self._remove)
+
+
 def write_site(files: dict[str, bytes], out_dir: Path) -> tuple[int, int]:
     """Atomically replace ``out_dir`` with ``files``; returns (written, unchanged)."""
-    out_dir = out_dir.resolve()
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    out_dir = check_out_dir(out_dir)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"{out_dir.parent}: cannot create ({exc.strerror})") from None
+    _remove_stale_tmp(out_dir)
+    if MANIFEST not in files:
+        files = {**files, MANIFEST: _manifest(len(files) + 1)}
+    tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(out_dir)}{os.getpid()}-", dir=out_dir.parent))
+    with _CleanUp(tmp):
+        return _fill(files, out_dir, tmp)
+
+
+def _fill(files: dict[str, bytes], out_dir: Path, tmp: Path) -> tuple[int, int]:
     written = unchanged = 0
     try:
         banned = [s.encode() for s in forbidden_strings(out_dir, [tmp])]
@@ -385,6 +474,7 @@ def export_site(app: Flask, out_dir: str | Path, progress: bool = True,
     without it the pages are exported without their print links.
     """
     started = time.perf_counter()
+    check_out_dir(out_dir)  # before minutes of crawling, not after
     out_dir = Path(out_dir)
     urls = start_urls(app)
     pages = app.extensions.get("response_cache")

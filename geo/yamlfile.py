@@ -1,16 +1,56 @@
-"""Read YAML data files while keeping the line of every value, for ``file:line`` errors."""
+"""Read YAML data files while keeping the line of every value, for ``file:line`` errors.
+
+Hostile files are refused before any tree is built or walked: files above ``MAX_BYTES``,
+aliases (``*a``: "billion laughs" expand a few lines into gigabytes, a self-reference never
+ends) and nesting deeper than ``MAX_DEPTH`` (5,000 brackets ended in a RecursionError). The
+plan's files use none of them: they are hand-written lists of plain values."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
+from pydantic import StringConstraints
 
 from geo.errors import DataError
 
 Location = tuple[str | int, ...]
+MAX_BYTES = 2 * 1024 * 1024  # the largest data file is ~6 KB
+MAX_DEPTH = 32  # the data nests 5 deep
+
+# Length limits of the text in data files (a 10 MB name made every page 20–50 MB). Measured in
+# data/ (2026-11-30): names/labels ≤ 35 characters, sentences (vision, 施策, KPI) ≤ 62, ids ≤ 28.
+NAME_MAX = 200
+SENTENCE_MAX = 1000
+ID_MAX = 64
+LIST_MAX = 100  # items of one list (directions, 施策, KPIs, aliases): ≤ 8 in data/
+Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
+Sentence = Annotated[str, StringConstraints(min_length=1, max_length=SENTENCE_MAX)]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses aliases and deep nesting while composing (before any recursion)."""
+
+    def __init__(self, stream: str, path: Path) -> None:
+        super().__init__(stream)
+        self._path = path
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise DataError(f"YAML alias *{event.anchor} is not allowed in data files; write the "
+                            "value out", path=self._path, line=event.start_mark.line + 1)
+        self._depth += 1
+        if self._depth > MAX_DEPTH:
+            raise DataError(f"nested deeper than {MAX_DEPTH} levels", path=self._path,
+                            line=event.start_mark.line + 1)
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 class LocatedYaml:
@@ -53,6 +93,10 @@ def load_located_yaml(path: str | Path) -> LocatedYaml:
     """Load ``path`` as YAML; syntax errors and duplicate keys become a ``DataError`` with its line."""
     path = Path(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise DataError(f"file is {size:,} bytes; a data file may have at most {MAX_BYTES:,}",
+                            path=path)
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError("file not found", path=path) from None
@@ -62,15 +106,18 @@ def load_located_yaml(path: str | Path) -> LocatedYaml:
             f"not UTF-8 text (byte 0x{exc.object[exc.start]:02x}: {exc.reason}); save the file as UTF-8",
             path=path, line=line,
         ) from None
+    loader = _StrictLoader(text, path)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()  # one pass: the checked tree is the one constructed
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise DataError(f"YAML syntax: {exc.problem or exc}", path=path, line=line) from None
     except yaml.YAMLError as exc:
         raise DataError(f"YAML syntax: {exc}", path=path) from None
+    finally:
+        loader.dispose()
     lines: dict[Location, int] = {}
     if node is not None:
         _check_duplicate_keys(node, path)

@@ -45,7 +45,10 @@ def test_municipalities_list(client) -> None:
 
 @pytest.mark.parametrize("code", ["01400", "014001"])
 def test_municipality_by_5_and_6_digit_code(client, code: str) -> None:
-    data = get(client, f"/api/municipalities/{code}")
+    if code != "01400":  # other spellings: one 308 to the canonical URL (issue 13)
+        moved = client.get(f"/api/municipalities/{code}")
+        assert moved.status_code == 308 and moved.headers["Location"] == "/api/municipalities/01400"
+    data = get(client, "/api/municipalities/01400")
     assert data["name"] == "倶知安町" and data["code"] == "01400" and data["code6"] == "014001"
     assert data["subprefecture"] == "後志" and data["region"] == "doo"
     names = [p["name"] for p in data["projects"]]

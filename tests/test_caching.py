@@ -117,11 +117,15 @@ def test_rendered_page_is_kept(app, tmp_path):
     app.add_url_rule("/t/page", "t_page", view)
     app.add_url_rule("/t/private", "t_private", lambda: ("secret" * 100, 200, {"Cache-Control": "no-store"}))
     client = app.test_client()
-    first = client.get("/t/page?a=1", headers={"Accept-Encoding": "gzip"})
-    second = client.get("/t/page?a=1", headers={"Accept-Encoding": "gzip"})
-    plain = client.get("/t/page?a=1")
-    other = client.get("/t/page?a=2")
+    first = client.get("/t/page?level=1", headers={"Accept-Encoding": "gzip"})
+    second = client.get("/t/page?level=1", headers={"Accept-Encoding": "gzip"})
+    plain = client.get("/t/page?level=1")
+    other = client.get("/t/page?level=2")
     assert len(calls) == 2  # one render per distinct URL
+    # A query the pages do not know is rendered but never kept: no flood can fill the cache.
+    for _ in range(2):
+        assert "X-Response-Cache" not in client.get("/t/page?level=1&made=up").headers
+    assert len(calls) == 4
     assert second.headers["X-Response-Cache"] == "hit" and second.data == first.data
     assert gzip.decompress(first.data) == plain.data == other.data
     assert "Content-Security-Policy" in second.headers or "X-Content-Type-Options" in second.headers, \

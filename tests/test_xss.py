@@ -16,7 +16,6 @@ The browser part is marked ``browser``; requests to anything but 127.0.0.1 are a
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
@@ -163,11 +162,9 @@ DOM_INJECTED = """
 
 
 def _bench():
-    spec = importlib.util.spec_from_file_location("bench_load", ROOT / "bench" / "load.py")
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules.setdefault("bench_load", module)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    from tests.web_fixtures import bench_load
+
+    return bench_load()
 
 
 @pytest.fixture(scope="module")

@@ -11,3 +11,17 @@ def app():
     from tests.conftest import boundaries_path
 
     return create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path())})
+
+
+def bench_load():
+    """bench/load.py as a module: its ``Server`` runs `hokkaido-map serve` in a subprocess."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "load.py"
+    spec = importlib.util.spec_from_file_location("bench_load", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules.setdefault("bench_load", module)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module

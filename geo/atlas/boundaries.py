@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -33,6 +34,12 @@ AREA_CRS = "EPSG:6933"
 # never fails but yields mojibake; so we check for 北海道 and retry with these, in order.
 _SHAPEFILE_ENCODINGS = ("utf-8", "cp932")
 UNASSIGNED_NAME = "所属未定地"
+# Bounds on the input and the work before union_all (a 200 MB file of overlapping polygons ran
+# out of memory there). MLIT's full-resolution Hokkaido file: ~10,000 features; the files here:
+# 194–1,897 features, 18,493–33,412 vertices, 0.1–1.6 MB.
+MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FEATURES = 50_000
+MAX_VERTICES = 20_000_000
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,58 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all(parts) if parts else Polygon()
 
 
+def _feature(raw: pd.DataFrame, i: int) -> str:
+    row = raw.iloc[i]
+    return f"feature {i + 1} ({row['code']} {row['N03_004']})"
+
+
+def _check_coordinates(raw: gpd.GeoDataFrame, path: Path, lonlat: bool) -> None:
+    """NaN/Infinity/±1e308 ended in a GEOS traceback: name the feature instead."""
+    geoms = raw.geometry.values
+    counts = shapely.get_num_coordinates(geoms)
+    coords = shapely.get_coordinates(geoms)
+    bad = ~np.isfinite(coords).all(axis=1)
+    if lonlat:
+        bad |= (np.abs(coords[:, 0]) > 180) | (np.abs(coords[:, 1]) > 90)
+    if bad.any():
+        first = int(np.argmax(bad))
+        feature = int(np.searchsorted(np.cumsum(counts), first, side="right"))
+        x, y = coords[first]
+        what = "a longitude/latitude" if lonlat else "a finite number"
+        raise BoundaryError(f"{_feature(raw, feature)}: coordinate ({x}, {y}) is not {what}",
+                            path=path, field="geometry")
+
+
+def check_geometries(raw: gpd.GeoDataFrame, path: Path) -> None:
+    """Size, coordinates, validity and overlaps, before any union: each a one-line error.
+
+    Invalid rings (self-intersecting "bow-ties") are refused, not repaired: make_valid turned
+    them into extra areas (the total grew from 83,408 to 253,753 km²). MLIT's files have none."""
+    if len(raw) > MAX_FEATURES:
+        raise BoundaryError(f"{len(raw):,} Hokkaido features; at most {MAX_FEATURES:,} are read",
+                            path=path)
+    geoms = raw.geometry.values
+    vertices = int(shapely.get_num_coordinates(geoms).sum())
+    if vertices > MAX_VERTICES:
+        raise BoundaryError(f"{vertices:,} vertices; at most {MAX_VERTICES:,} are read", path=path)
+    is_4326 = raw.crs is not None and raw.crs.to_epsg() == 4326
+    _check_coordinates(raw, path, lonlat=is_4326)
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        i = int(np.argmax(invalid))
+        raise BoundaryError(f"{_feature(raw, i)}: invalid polygon ({shapely.is_valid_reason(geoms[i])}); "
+                            "fix its rings (e.g. QGIS \"Fix geometries\") or use MLIT's file",
+                            path=path, field="geometry")
+    # Parts of the map must not overlap: stop at the first pair, so a file of stacked copies
+    # costs one query, not n² (union_all over them exhausted memory).
+    tree = shapely.STRtree(geoms)
+    for i, geom in enumerate(geoms):
+        for j in tree.query(geom, predicate="intersects"):
+            if j > i and shapely.relate_pattern(geom, geoms[j], "2********"):
+                raise BoundaryError(f"{_feature(raw, i)} and {_feature(raw, int(j))} overlap",
+                                    path=path, field="geometry")
+
+
 def _normal_code(value: object) -> str | None:
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return None
@@ -133,8 +192,11 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
         raise BoundaryError("file not found", path=path)
     if path.is_dir():
         raise BoundaryError("is a folder; give the boundary file itself", path=path)
-    if path.stat().st_size == 0:
+    size = path.stat().st_size
+    if size == 0:
         raise BoundaryError("file is empty", path=path)
+    if size > MAX_FILE_BYTES:
+        raise BoundaryError(f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read", path=path)
     raw, driver = _read_raw(path)
     missing = [c for c in ("N03_001", "N03_002", "N03_004", "N03_007") if c not in raw.columns]
     if missing:
@@ -171,8 +233,11 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
             f"{int(no_sub.sum())} row(s) without a 振興局, e.g. {first['code']} {first['N03_004']}",
             path=path, field="N03_002",
         )
+    check_geometries(raw, path)
     if str(raw.crs) != WEB_CRS and raw.crs.to_epsg() != 4326:
         raw = raw.to_crs(WEB_CRS)
+        _check_coordinates(raw, path, lonlat=True)
+    # Valid by now; make_valid only mends what reprojection may bend (a ring touching itself).
     raw["geometry"] = [_polygonal(g) for g in shapely.make_valid(raw.geometry.values)]
     # One row per polygon part in MLIT's originals: dissolve parts by code.
     attrs = (

@@ -10,7 +10,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from geo.errors import DataError, DataErrors
-from geo.yamlfile import load_located_yaml, pydantic_errors
+from geo.yamlfile import ID_MAX, LIST_MAX, NAME_MAX, Name, load_located_yaml, pydantic_errors
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 DEFAULT_HIERARCHY = DATA_DIR / "hierarchy.yaml"
@@ -22,32 +22,32 @@ class Subprefecture(BaseModel):
     """振興局 (subprefectural bureau): ``short`` is the name without 総合振興局/振興局."""
 
     model_config = _Frozen
-    id: str = Field(pattern=r"^[a-z][a-z-]*$")
-    short: str = Field(min_length=1)
-    name: str = Field(pattern=r"(総合)?振興局$")
+    id: str = Field(pattern=r"^[a-z][a-z-]*$", max_length=ID_MAX)
+    short: Name
+    name: str = Field(pattern=r"(総合)?振興局$", max_length=NAME_MAX)
 
 
 class CityRef(BaseModel):
     model_config = _Frozen
     code: str = Field(pattern=r"^01\d{3}$")
-    name: str = Field(min_length=1)
+    name: Name
 
 
 class Region(BaseModel):
     """連携地域 (cooperation region) with its 中核都市 (core city) and 振興局."""
 
     model_config = _Frozen
-    id: str = Field(pattern=r"^[a-z][a-z-]*$")
-    name: str
-    full_name: str
+    id: str = Field(pattern=r"^[a-z][a-z-]*$", max_length=ID_MAX)
+    name: Name
+    full_name: Name
     core_city: CityRef
-    subprefectures: tuple[Subprefecture, ...] = Field(min_length=1)
+    subprefectures: tuple[Subprefecture, ...] = Field(min_length=1, max_length=LIST_MAX)
 
 
 class Hierarchy(BaseModel):
     model_config = _Frozen
-    regions: tuple[Region, ...] = Field(min_length=1)
-    northern_territories: tuple[str, ...]
+    regions: tuple[Region, ...] = Field(min_length=1, max_length=LIST_MAX)
+    northern_territories: tuple[str, ...] = Field(max_length=LIST_MAX)
     designated_city: CityRef
 
     @field_validator("northern_territories")

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from geo.atlas.hierarchy import DATA_DIR, Hierarchy, load_hierarchy
 from geo.errors import DataError, DataErrors
 from geo.plan.kpi import KPI, KPIError, kpi_to_json, parse_kpi
-from geo.yamlfile import LocatedYaml, load_located_yaml, pydantic_errors
+from geo.yamlfile import ID_MAX, LIST_MAX, LocatedYaml, Name, Sentence, load_located_yaml, pydantic_errors
 
 if TYPE_CHECKING:
     from geo.atlas.model import Atlas
@@ -29,7 +29,7 @@ PROJECTS_DIR = "projects"
 HIERARCHY_FILE = "hierarchy.yaml"
 
 _Frozen = ConfigDict(frozen=True, extra="forbid")
-_Slug = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+_Slug = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=ID_MAX)
 
 
 # --- What a planner writes (the YAML files' schema) -------------------------------------
@@ -37,9 +37,9 @@ _Slug = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 class _RegionEntry(BaseModel):
     model_config = _Frozen
-    id: str
-    vision: str = Field(min_length=1)
-    directions: tuple[str, ...] = Field(min_length=1)
+    id: str = Field(max_length=ID_MAX)
+    vision: Sentence
+    directions: tuple[Sentence, ...] = Field(min_length=1, max_length=LIST_MAX)
     projects_stated: int = Field(ge=0)
     main_projects_only: bool
 
@@ -47,7 +47,7 @@ class _RegionEntry(BaseModel):
 class _RegionsFile(BaseModel):
     model_config = _Frozen
     total_projects: int = Field(ge=0)
-    regions: tuple[_RegionEntry, ...] = Field(min_length=1)
+    regions: tuple[_RegionEntry, ...] = Field(min_length=1, max_length=LIST_MAX)
 
 
 class FocusMunicipality(BaseModel):
@@ -55,28 +55,28 @@ class FocusMunicipality(BaseModel):
 
     model_config = _Frozen
     code: str = Field(pattern=r"^01\d{3}$")
-    source: str = Field(min_length=1)
+    source: Sentence
 
 
 class _ProjectEntry(BaseModel):
     model_config = _Frozen
     id: str = _Slug
-    name: str = Field(min_length=1)
-    aliases: tuple[str, ...] = ()
-    coverage_label: str = Field(min_length=1)
+    name: Name
+    aliases: tuple[Name, ...] = Field((), max_length=LIST_MAX)
+    coverage_label: Name
     # Checked by hand below, so "no coverage" gets its own message rather than pydantic's.
-    subprefectures: tuple[str, ...] = ()
+    subprefectures: tuple[Name, ...] = Field((), max_length=LIST_MAX)
     measures_heading: Literal["施策", "主な施策"]
-    measures: tuple[str, ...] = Field(min_length=1)
+    measures: tuple[Sentence, ...] = Field(min_length=1, max_length=LIST_MAX)
     kpis_heading: Literal["KPI", "主なKPI"]
-    kpis: tuple[str, ...] = Field(min_length=1)
-    focus_municipalities: tuple[FocusMunicipality, ...] = ()
+    kpis: tuple[Sentence, ...] = Field(min_length=1, max_length=LIST_MAX)
+    focus_municipalities: tuple[FocusMunicipality, ...] = Field((), max_length=200)
 
 
 class _ProjectsFile(BaseModel):
     model_config = _Frozen
-    region: str
-    projects: tuple[_ProjectEntry, ...] = Field(min_length=1)
+    region: str = Field(max_length=ID_MAX)
+    projects: tuple[_ProjectEntry, ...] = Field(min_length=1, max_length=LIST_MAX)
 
 
 # --- The validated plan -----------------------------------------------------------------

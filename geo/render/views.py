@@ -12,7 +12,7 @@ import io
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import mapclassify
 import numpy as np
@@ -24,6 +24,8 @@ from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project, kpi_to_json, project_to_json
 from geo.plan.queries import cross_region_projects, kpi_families, shared_projects_matrix
 
+# Memos keyed on a Plan (one per app; a few in tests): bounded all the same.
+PLANS = 8
 LEVELS = ("municipalities", "subprefectures", "regions")
 LEVEL_LABELS = {"municipalities": "市町村", "subprefectures": "振興局", "regions": "連携地域"}
 
@@ -57,7 +59,7 @@ def kpi_id(project_id: str, index: int) -> str:
     return f"{project_id}-{index + 1}"
 
 
-@cache
+@lru_cache(maxsize=PLANS)
 def kpi_entries(plan: Plan) -> tuple[KpiEntry, ...]:
     return tuple(
         KpiEntry(kpi_id(p.id, i), p, i, k) for p in plan.projects for i, k in enumerate(p.kpis)
@@ -71,7 +73,7 @@ def kpi_entry(plan: Plan, kid: str) -> KpiEntry:
     raise KeyError(kid)
 
 
-@cache
+@lru_cache(maxsize=PLANS)
 def families(plan: Plan) -> dict[str, tuple[KpiEntry, ...]]:
     """KPI family key (観光入込客数 …) → its KPIs, families tracked by ≥ 2 projects."""
     by_ref = {(e.project.id, e.index): e for e in kpi_entries(plan)}
@@ -116,7 +118,7 @@ class Classes:
         return {"breaks": list(self.breaks), "colors": list(self.colors), "labels": list(self.labels)}
 
 
-@cache  # one plan per app; the breaks are asked for by every KPI page and map
+@lru_cache(maxsize=PLANS)  # the breaks are asked for by every KPI page and map
 def change_classes(plan: Plan) -> Classes:
     """Breaks of planned change (%) over every KPI (Fisher–Jenks), coloured on PuOr by sign.
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from geo.atlas.codes import CodeError, with_check_digit
+from geo.atlas.codes import CodeError, normalize_code, with_check_digit
 from geo.atlas.geojson import level_geojson
 from geo.atlas.readings import READINGS_FILE, load_readings
 from geo.errors import UnknownCodeError
@@ -32,6 +32,7 @@ from geo.render.views import (
     town_json,
 )
 from geo.web.errors import json_error
+from geo.web.pages import to_canonical
 from geo.web.state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -124,9 +125,11 @@ def lookup_municipality(code: str):  # type: ignore[no-untyped-def]
 
 
 @bp.get("/municipalities/<code>")
-def municipality(code: str) -> dict:
+def municipality(code: str) -> dict | Response:
     s = state()
     m = lookup_municipality(code)
+    if normalize_code(code) != code:  # one URL per answer: caches never see other spellings
+        return to_canonical("api.municipality", code=normalize_code(code))
     out = town_json(s.atlas, s.plan, s.coverage, m)
     ward = s.atlas.ward(code)
     if ward is not None:
@@ -154,6 +157,8 @@ def project(pid: str) -> dict:
         p = s.plan.project(pid)
     except KeyError:
         raise ApiError(404, f"id: no project {pid!r}") from None
+    if p.id != pid:  # a project's name → its id
+        return to_canonical("api.project", pid=p.id)
     out = project_to_json(p, s.atlas)
     out["kpi_ids"] = [f"{p.id}-{i + 1}" for i in range(len(p.kpis))]
     return out

@@ -32,6 +32,8 @@ from collections import OrderedDict
 
 from flask import Flask, Response, request
 
+from geo.lru import BoundedLRU
+
 COMPRESSIBLE = (
     "text/",
     "application/json",
@@ -50,10 +52,11 @@ _HASHED_NAME = re.compile(r"\.[0-9a-f]{8,}\.[A-Za-z0-9]+$")
 
 
 class GzipCache:
-    """Body hash → gzip bytes, bounded by total size (LRU). Thread-safe (waitress threads)."""
+    """Body hash → gzip bytes, bounded by total size and entries (LRU). Thread-safe."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024, level: int = 9) -> None:
-        self.max_bytes = max_bytes
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, level: int = 9,
+                 max_entries: int = 4096) -> None:
+        self.max_bytes, self.max_entries = max_bytes, max_entries
         self.level = level
         self._items: OrderedDict[str, bytes] = OrderedDict()
         self._size = 0
@@ -72,7 +75,7 @@ class GzipCache:
             if key not in self._items and len(data) <= self.max_bytes:
                 self._items[key] = data
                 self._size += len(data)
-                while self._size > self.max_bytes:
+                while self._size > self.max_bytes or len(self._items) > self.max_entries:
                     _, old = self._items.popitem(last=False)
                     self._size -= len(old)
         return data
@@ -84,29 +87,24 @@ class GzipCache:
 
 
 class ResponseCache:
-    """Full path → (body, mimetype, headers) of 200 responses; LRU by entry count and bytes."""
+    """Normalized URL → (body, headers) of 200 responses; LRU by entry count and bytes."""
 
     def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024,
                  max_body: int = 4 * 1024 * 1024) -> None:
-        self.max_entries, self.max_bytes, self.max_body = max_entries, max_bytes, max_body
-        self._items: OrderedDict[str, tuple[bytes, list[tuple[str, str]]]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
+        self.max_body = max_body
+        self._items: BoundedLRU[tuple[bytes, list[tuple[str, str]]]] = BoundedLRU(
+            max_entries, max_bytes, sizeof=lambda item: len(item[0]))
         self.hits = 0
 
     def clear(self) -> None:
         """Forget every page: after a change of what pages render (the export's print links)."""
-        with self._lock:
-            self._items.clear()
-            self._size = 0
+        self._items.clear()
 
     def get(self, key: str) -> Response | None:
-        with self._lock:
-            item = self._items.get(key)
-            if item is None:
-                return None
-            self._items.move_to_end(key)
-            self.hits += 1
+        item = self._items.get(key)
+        if item is None:
+            return None
+        self.hits += 1
         body, headers = item
         return Response(body, status=200, headers=headers)
 
@@ -118,14 +116,7 @@ class ResponseCache:
         if len(body) > self.max_body:
             return
         headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-        with self._lock:
-            if key in self._items:
-                return
-            self._items[key] = (body, headers)
-            self._size += len(body)
-            while len(self._items) > self.max_entries or self._size > self.max_bytes:
-                _, (old, _) = self._items.popitem(last=False)
-                self._size -= len(old)
+        self._items.put(key, (body, headers))
 
 
 def body_etag(body: bytes) -> str:
@@ -195,8 +186,25 @@ def process(response: Response, cache: GzipCache) -> Response:
     return response
 
 
-def _cache_key() -> str:
-    return request.full_path
+# The only query parameters that select a different page; ``v`` only with the data's version.
+PAGE_QUERY = frozenset({"v", "level", "measure"})
+
+
+def _cache_key() -> str | None:
+    """The normalized URL (decoded path, sorted query) of a page worth keeping, else None.
+
+    Any other query (``/?x=1``, ``?v=`` of another version) is rendered but never stored, so a
+    flood of made-up URLs can neither grow the cache nor flush the real pages out of it."""
+    args = request.args
+    if not set(args) <= PAGE_QUERY or any(len(args.getlist(k)) > 1 for k in args):
+        return None
+    if "v" in args:
+        from geo.web.state import state
+
+        if args["v"] != state().version:
+            return None
+    query = "&".join(f"{k}={args[k]}" for k in sorted(args))
+    return f"{request.path}?{query}"
 
 
 def init_app(app: Flask) -> None:
@@ -215,7 +223,8 @@ def init_app(app: Flask) -> None:
         def _cached_response() -> Response | None:
             if request.method not in ("GET", "HEAD"):
                 return None
-            hit = pages.get(_cache_key())
+            key = _cache_key()
+            hit = pages.get(key) if key is not None else None
             if hit is not None:
                 hit.headers["X-Response-Cache"] = "hit"  # visible in tests and curl -I
             return hit
@@ -224,5 +233,7 @@ def init_app(app: Flask) -> None:
     def _compress_once(response: Response) -> Response:
         if (pages is not None and request.method == "GET" and response.status_code == 200
                 and "X-Response-Cache" not in response.headers):
-            pages.put(_cache_key(), response)
+            key = _cache_key()
+            if key is not None:
+                pages.put(key, response)
         return process(response, cache)

@@ -5,13 +5,13 @@ Same map builders as the full pages, with the ``embed=True`` layout flag.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from geo.atlas.codes import CodeError
 from geo.atlas.sources import CREDIT
 from geo.errors import UnknownCodeError
 from geo.render.views import LEVEL_LABELS, measures, overview_arg
-from geo.web.pages import map_block, map_view
+from geo.web.pages import map_block, map_view, to_canonical
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
 
@@ -47,7 +47,7 @@ def index() -> str:
 
 
 @bp.get("/town/<code>")
-def town(code: str) -> str:
+def town(code: str) -> str | Response:
     from geo.web.state import state
 
     try:
@@ -56,17 +56,21 @@ def town(code: str) -> str:
         abort(400, str(exc))
     except UnknownCodeError as exc:
         abort(404, str(exc))
+    if m.code != code:  # the embed shows the whole city: a ward code redirects to 札幌市 too
+        return to_canonical("embed.town", code=m.code)
     return _embed("town", m.code, f"{m.full_name}のプロジェクト", url_for("pages.town", code=m.code))
 
 
 @bp.get("/project/<pid>")
-def project(pid: str) -> str:
+def project(pid: str) -> str | Response:
     from geo.web.state import state
 
     try:
         p = state().plan.project(pid)
     except KeyError:
         abort(404, f"no project {pid!r}")
+    if p.id != pid:
+        return to_canonical("embed.project", pid=p.id)
     return _embed("project", p.id, p.name, url_for("pages.project", pid=p.id))
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
-from geo.atlas.codes import CodeError, with_check_digit
+from geo.atlas.codes import CodeError, normalize_code, with_check_digit
 from geo.atlas.sources import CREDIT
 from geo.errors import UnknownCodeError
 from geo.plan.model import project_to_json
@@ -85,8 +85,36 @@ def area_links(s: State) -> dict[str, str]:
     return links
 
 
+def canonical_arg(s: State, kind: str, arg: str) -> str:
+    """The one spelling of a map subject (``01100`` for `` 011002``, a project's id for its name);
+    KeyError / CodeError / UnknownCodeError for an unknown subject. Memo keys use only this."""
+    if kind == "town":
+        return s.atlas.municipality(arg).code
+    if kind == "project":
+        return s.plan.project(arg).id
+    if kind == "kpi":
+        return kpi_entry(s.plan, arg).id
+    if kind == "overview":
+        parse_overview_arg(s.plan, arg)
+        return arg
+    if kind == "family" and arg in families(s.plan):
+        return arg
+    if kind == "overlap" and arg == "hokkaido":
+        return arg
+    if kind in AREA_KINDS:
+        return find_area(s.atlas, kind, arg).id
+    raise KeyError(arg)
+
+
+def to_canonical(endpoint: str, **values: str) -> Response:
+    """308 to the canonical URL, relative (no Host echoed): other spellings are never rendered,
+    so no cache or memo ever holds them."""
+    return redirect(url_for(endpoint, **values), 308)  # type: ignore[return-value]
+
+
 def map_view(kind: str, arg: str, embed: bool = False) -> maps.MapView:
     s = state()
+    arg = canonical_arg(s, kind, arg)
     return s.memo(("map", kind, arg, embed), lambda: build_map(s, kind, arg, embed))
 
 
@@ -100,9 +128,12 @@ def map_script(layout: str, kind: str, arg: str) -> Response:
     if layout not in ("page", "embed") or kind not in MAP_KINDS:
         abort(404)
     try:
-        view = map_view(kind, arg, layout == "embed")
+        canonical = canonical_arg(state(), kind, arg)
     except (KeyError, CodeError, UnknownCodeError):
         abort(404)
+    if canonical != arg:
+        return redirect(map_script_url(kind, canonical, layout == "embed"), 308)  # type: ignore[return-value]
+    view = map_view(kind, canonical, layout == "embed")
     return Response(view.script, mimetype="application/javascript")
 
 
@@ -126,8 +157,10 @@ def _render(template: str, **kw: object) -> str:
 
 def embed_snippet(path: str, title: str) -> str:
     """The ``<iframe>`` an editor pastes. The page script rewrites ``src`` from the embed link, so
-    a static export gets its own address; ``PUBLIC_URL`` sets it for a proxied server."""
-    base = (current_app.config.get("PUBLIC_URL") or request.host_url).rstrip("/")
+    a static export gets its own address. The server writes an absolute address only from
+    ``PUBLIC_URL`` (operator's setting), never from the request's Host: pages are cached and
+    shared, so one forged Host header would reach every later visitor."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
     return (f'<iframe src="{escape(base + path)}" title="{escape(title)}" width="100%" height="480" '
             'style="border:0" loading="lazy"></iframe>')
 
@@ -148,7 +181,7 @@ def index() -> str:
 
 
 @bp.get("/town/<code>")
-def town(code: str) -> str:
+def town(code: str) -> str | Response:
     s = state()
     try:
         m = s.atlas.municipality(code)
@@ -156,6 +189,8 @@ def town(code: str) -> str:
         abort(400, str(exc))
     except UnknownCodeError as exc:
         abort(404, str(exc))
+    if normalize_code(code) != code:
+        return to_canonical("pages.town", code=normalize_code(code))
     projects = projects_for_municipality(s.plan, s.coverage, m)
     region = s.atlas.hierarchy.region(m.region)
     fams = families(s.plan)
@@ -172,12 +207,14 @@ def town(code: str) -> str:
 
 
 @bp.get("/project/<pid>")
-def project(pid: str) -> str:
+def project(pid: str) -> str | Response:
     s = state()
     try:
         p = s.plan.project(pid)
     except KeyError:
         abort(404, f"no project {pid!r}")
+    if p.id != pid:
+        return to_canonical("pages.project", pid=p.id)
     h = s.atlas.hierarchy
     return _render(
         "project.html", project=p, data=project_to_json(p, s.atlas), home=h.region(p.region),

@@ -2,19 +2,35 @@
 
 Register with ``app.register_blueprint(printing.bp)``. One :class:`Printer` per app, built on
 first use (matplotlib is not imported by requests that never print); it memoizes every map.
+
+Prints must never tie up the threads that serve pages (issue 13: 48 clients asking for
+different prints made ``/healthz`` wait 6–10 s). So, in order:
+
+1. a file made by ``hokkaido-map print DIR`` or ``export --with-print`` (``PRINT_DIR``, e.g.
+   ``site/print``) is sent as it is, without any lock;
+2. a map already drawn by this process is sent from the printer's memo, without any lock;
+3. otherwise it is drawn by one of ``PRINT_WORKERS`` drawing slots, with at most
+   ``PRINT_QUEUE`` more requests waiting; past that the answer is at once
+   ``503 Service Unavailable`` with ``Retry-After``, so at most ``PRINT_WORKERS + PRINT_QUEUE``
+   of the server's threads are ever busy with prints.
 """
 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from urllib.parse import quote
 
-from flask import Blueprint, Response, abort, current_app
+from flask import Blueprint, Flask, Response, abort, current_app, send_file
+from werkzeug.security import safe_join
 
 from geo.web.state import state
 
 bp = Blueprint("printing", __name__, url_prefix="/print")
 _lock = threading.Lock()
+PRINT_WORKERS = 1  # matplotlib draws one map at a time per process anyway
+PRINT_QUEUE = 2
+RETRY_AFTER = 5  # s; a print takes 0.15–0.3 s, so the queue has drained by then
 
 
 def get_printer():
@@ -30,6 +46,17 @@ def get_printer():
     return ext["printer"]
 
 
+def _slots(app: Flask) -> threading.BoundedSemaphore:
+    ext = app.extensions
+    if "print_slots" not in ext:
+        with _lock:
+            if "print_slots" not in ext:
+                workers = int(app.config.get("PRINT_WORKERS") or PRINT_WORKERS)
+                queue = int(app.config.get("PRINT_QUEUE") or PRINT_QUEUE)
+                ext["print_slots"] = threading.BoundedSemaphore(workers + queue)
+    return ext["print_slots"]
+
+
 @bp.get("/")
 def index() -> dict:
     """The printable maps, with their URLs."""
@@ -43,18 +70,46 @@ def index() -> dict:
     }
 
 
+def _stored_file(map_id: str, fmt: str) -> Path | None:
+    folder = current_app.config.get("PRINT_DIR")
+    if not folder:
+        return None
+    joined = safe_join(str(folder), f"{map_id}.{fmt}")  # map_id is a known id; belt and braces
+    return Path(joined) if joined and Path(joined).is_file() else None
+
+
 @bp.get("/<map_id>.<fmt>")
 def map_file(map_id: str, fmt: str) -> Response:
     from geo.render.printing import MEDIA_TYPES
 
+    printer = get_printer()
     if fmt not in MEDIA_TYPES:
         abort(404)
     try:
-        data = get_printer().render(map_id, fmt)  # type: ignore[arg-type]
+        printer.spec(map_id)
     except KeyError:
         abort(404)
+    disposition = _disposition(f"{map_id}.{fmt}")
+    stored = _stored_file(map_id, fmt)
+    if stored is not None:
+        response = send_file(stored, mimetype=MEDIA_TYPES[fmt])
+        response.headers["Content-Disposition"] = disposition
+        return response
+    data = printer.stored(map_id, fmt)
+    if data is None:
+        slots = _slots(current_app._get_current_object())  # type: ignore[attr-defined]
+        if not slots.acquire(blocking=False):
+            response = Response("地図の作成が混み合っています。しばらくしてからもう一度どうぞ。\n",
+                                status=503, mimetype="text/plain")
+            response.headers["Retry-After"] = str(RETRY_AFTER)
+            response.headers["Cache-Control"] = "no-store"
+            return response
+        try:
+            data = printer.render(map_id, fmt)  # type: ignore[arg-type]
+        finally:
+            slots.release()
     response = Response(data, mimetype=MEDIA_TYPES[fmt])
-    response.headers["Content-Disposition"] = _disposition(f"{map_id}.{fmt}")
+    response.headers["Content-Disposition"] = disposition
     return response
 
 

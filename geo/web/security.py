@@ -7,6 +7,10 @@ the data is escaped text, never one of those blocks, and could not run even if i
 
 ``/embed/...`` may be framed by the origins in ``EMBED_FRAME_ANCESTORS`` (default: any);
 every other response only by the app itself.
+
+No response names a host the operator did not configure: a redirect's ``Location`` is made
+relative (Werkzeug builds the trailing-slash redirect from the request's ``Host``), and the only
+absolute URL the app writes comes from ``PUBLIC_URL``, checked at start.
 """
 
 from __future__ import annotations
@@ -19,8 +23,12 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Iterable
 from threading import Lock
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.utils import redirect
+
+from geo.errors import DataError
 
 # An inline script: a <script> tag without src=, body up to the first </script (HTML's own rule).
 _SCRIPT = re.compile(
@@ -138,9 +146,28 @@ def _csp_for(response: Response, cache: _HashCache) -> str:
     return build_csp(hashes, ancestors)
 
 
+def relative_location(location: str) -> str:
+    """``http://evil.example/embed/`` → ``/embed/``: every redirect of the app stays on it."""
+    parts = urlsplit(location)
+    if not parts.scheme and not parts.netloc:
+        return location
+    return urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+
+
+_PUBLIC_URL = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~\-/]*)?")
+
+
+def check_public_url(value: object) -> None:
+    """``PUBLIC_URL`` goes into every page: only a plain http(s) address, refused at start."""
+    if value and not (isinstance(value, str) and _PUBLIC_URL.fullmatch(value)):
+        raise DataError(f"must be http(s)://host[:port][/path], not {value!r}",
+                        path="HOKKAIDO_MAP_PUBLIC_URL")
+
+
 def init_app(app: Flask) -> None:
     """Add the headers to every response, errors included."""
     frame_ancestors(app.config.get("EMBED_FRAME_ANCESTORS"))  # a bad setting fails at start
+    check_public_url(app.config.get("PUBLIC_URL"))
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # GET-only app: no large bodies
     cache = _HashCache()
 
@@ -160,4 +187,10 @@ def init_app(app: Flask) -> None:
             response.headers["X-Frame-Options"] = "SAMEORIGIN"
         # Pages are public and identical for everyone: nothing should ever set a cookie.
         response.headers.pop("Set-Cookie", None)
+        location = response.headers.get("Location")
+        if location and relative_location(location) != location:
+            # Werkzeug's slash redirect names the request's Host in the header *and* the body.
+            relative = relative_location(location)
+            response.headers["Location"] = relative
+            response.set_data(redirect(relative, response.status_code).get_data())
         return response

@@ -1,13 +1,14 @@
 """What the app loads once at start: atlas, plan, coverage and topology. Shared by requests.
 
-Everything here is immutable except ``maps``, a memo of rendered map scripts: a page and its
-``/maps/...js`` request render the same deterministic map, so the second one is a lookup.
+Everything here is immutable except ``maps``, a memo of rendered map scripts and JSON bodies: a
+page and its ``/maps/...js`` request render the same deterministic map, so the second one is a
+lookup. The memo is bounded (entries and bytes) and its callers key it on canonical ids only
+(``geo.web.pages.canonical_arg``), never on what a client typed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +19,12 @@ from flask import current_app
 from geo.atlas.model import Atlas, load_atlas
 from geo.atlas.sources import resolve_boundaries
 from geo.atlas.topology import Topology, topology_bytes
+from geo.lru import BoundedLRU
 from geo.plan.coverage import Coverage, coverage_for_atlas
 from geo.plan.model import DEFAULT_DATA_DIR, Plan, load_plan
+
+MEMO_ENTRIES = 2048
+MEMO_BYTES = 96 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,16 +34,13 @@ class State:
     coverage: Coverage
     topology: Topology
     version: str  # changes whenever the data does: part of every cacheable URL
-    maps: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)
+    # The whole site has ~800 map scripts + JSON bodies (~30 MB): all fit, a flood cannot grow it.
+    maps: BoundedLRU[Any] = field(default_factory=lambda: BoundedLRU(MEMO_ENTRIES, MEMO_BYTES),
+                                  compare=False, repr=False)
 
     def memo(self, key: tuple, build: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self.maps:
-                return self.maps[key]
-        value = build()  # outside the lock: a rare duplicate build is harmless (deterministic)
-        with self._lock:
-            return self.maps.setdefault(key, value)
+        """``build()`` once per ``key``; the key must hold canonical ids only."""
+        return self.maps.get_or_build(key, build)
 
 
 def load_state(config: Mapping[str, Any]) -> State:

@@ -16,18 +16,24 @@ pytestmark = pytest.mark.browser
 MIN_PATHS = 179
 
 
-def snippet_of(live_server: str, path: str) -> str:
-    """The <iframe> HTML a web editor copies from a full page's 「この地図を使う」 box."""
+def snippet_of(page, live_server: str, path: str) -> str:
+    """The <iframe> HTML a web editor copies from a full page's 「この地図を使う」 box: as the
+    browser shows it (the server writes a relative src, never one from the Host header; the page
+    script makes it this page's own absolute address)."""
     body = urllib.request.urlopen(live_server + path, timeout=10).read().decode("utf-8")
     match = re.search(r'<textarea class="embed-code"[^>]*>(.*?)</textarea>', body, re.S)
     assert match, f"no embed snippet on {path}"
-    return html.unescape(match.group(1))
+    assert 'src="/embed/' in html.unescape(match.group(1))  # relative as served
+    page.goto(live_server + path)
+    box = page.locator("textarea.embed-code").first
+    page.wait_for_function("b => /src=\"http/.test(b.value)", arg=box.element_handle(), timeout=10000)
+    return box.input_value()
 
 
 @pytest.fixture()
-def host_page(live_server, tmp_path) -> Iterator[str]:
+def host_page(page, live_server, tmp_path) -> Iterator[str]:
     """A long static article on its own port with the overview's embed snippet pasted in."""
-    snippet = snippet_of(live_server, "/").replace("<iframe ", '<iframe id="map" ', 1)
+    snippet = snippet_of(page, live_server, "/").replace("<iframe ", '<iframe id="map" ', 1)
     filler = "<p>" + "地域の取組を紹介します。" * 40 + "</p>"
     (tmp_path / "host.html").write_text(
         '<!doctype html><meta charset="utf-8"><title>host</title><h1>某市の報告書</h1>'
@@ -42,8 +48,8 @@ def host_page(live_server, tmp_path) -> Iterator[str]:
     server.shutdown()
 
 
-def test_snippet_names_the_embed_with_a_title(live_server):
-    snippet = snippet_of(live_server, "/town/01400")
+def test_snippet_names_the_embed_with_a_title(page, live_server):
+    snippet = snippet_of(page, live_server, "/town/01400")
     assert f'src="{live_server}/embed/town/01400"' in snippet
     assert 'title="虻田郡倶知安町に及ぶプロジェクト"' in snippet
 

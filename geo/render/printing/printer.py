@@ -8,7 +8,6 @@ Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state), an
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import matplotlib
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from geo.lru import BoundedLRU
 from geo.render.printing import levels
 from geo.render.printing.figure import compose, save
 from geo.render.printing.style import FORMATS, MEDIA_TYPES, RC, Format
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from geo.plan.model import Plan
 
 MEMO_SIZE = 64
+MEMO_BYTES = 64 * 1024 * 1024  # a town PNG is ~0.5 MB, the big SVGs a few MB
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,10 @@ class MapSpec:
 
 
 class Printer:
-    """Renders the maps of one atlas + plan; thread-safe memo of rendered bytes."""
+    """Renders the maps of one atlas + plan; thread-safe memo of rendered bytes.
+
+    Two locks: the memo's (a lookup, never held while drawing: a stored map is served at once)
+    and the drawing lock (matplotlib's rc and font caches are process-global: one at a time)."""
 
     def __init__(self, atlas: Atlas, plan: Plan, coverage: Coverage | None = None) -> None:
         from geo.plan.coverage import coverage_for_atlas
@@ -47,8 +51,8 @@ class Printer:
         self.plan = plan
         self.coverage = coverage or coverage_for_atlas(plan, atlas)
         self._sources = levels.Sources(atlas, plan, self.coverage)
-        self._memo: OrderedDict[tuple[str, str], bytes] = OrderedDict()
-        self._lock = threading.Lock()
+        self._memo: BoundedLRU[bytes] = BoundedLRU(MEMO_SIZE, MEMO_BYTES, len)
+        self._lock = threading.Lock()  # drawing only
         self._spec_index: dict[str, MapSpec] | None = None
         self.renders = 0
 
@@ -132,20 +136,22 @@ class Printer:
         """
         if fmt not in MEDIA_TYPES:
             raise KeyError(fmt)
-        key = (map_id, fmt)
-        spec = self.spec(map_id)
+        spec = self.spec(map_id)  # KeyError first: the memo is keyed on known ids only
+        key = (spec.id, fmt)
+        hit = self.stored(spec.id, fmt)
+        if hit is not None:
+            return hit
         with self._lock:  # matplotlib's rc and font caches are process-global: one at a time
-            hit = self._memo.get(key)
+            hit = self._memo.get(key)  # drawn by the thread we waited for?
             if hit is not None:
-                self._memo.move_to_end(key)
                 return hit
             hit = save(spec.title, spec.subtitle, self._drawer(spec.id), fmt)
             self.renders += 1
-            if memo:
-                self._memo[key] = hit
-                while len(self._memo) > MEMO_SIZE:
-                    self._memo.popitem(last=False)
-        return hit
+        return self._memo.put(key, hit) if memo else hit
+
+    def stored(self, map_id: str, fmt: Format) -> bytes | None:
+        """The memoized bytes of a map, or None; never waits for a drawing."""
+        return self._memo.get((map_id, fmt))
 
     def figure(self, map_id: str) -> Figure:
         """The map drawn but not saved (not memoized): tests read its axes' transform."""
