@@ -143,9 +143,16 @@ def test_other_spellings_redirect(client, url: str, target: str) -> None:
 
 
 @pytest.mark.parametrize("url", ["/region/nowhere", "/subprefecture/東京", "/embed/region/x",
-                                 "/region/x/projects.csv", "/maps/page/region/道央広域.js"])
+                                 "/region/x/projects.csv", "/maps/page/region/nowhere.js"])
 def test_unknown_is_404(client, url: str) -> None:
     assert client.get(url).status_code == 404
+
+
+def test_map_script_of_another_spelling_redirects_to_the_ids(client) -> None:
+    # One script (and one memo entry) per area: the name is sent to the id's script.
+    r = client.get("/maps/page/region/道央広域.js")
+    assert r.status_code == 308
+    assert r.headers["Location"].startswith("/maps/page/region/doo.js?v=")
 
 
 @pytest.mark.parametrize(("kind", "key"), [("region", "tokachi"), ("subprefecture", "nemuro")])
