@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -34,6 +36,8 @@ from geo.web.state import State, state
 bp = Blueprint("pages", __name__)
 
 MAP_KINDS = ("overview", "town", "project", "kpi", "family", "overlap")
+# Map kinds other blueprints add (geo.web.progress): kind → build(state, arg, embed).
+MAP_BUILDERS: dict[str, Callable[[State, str, bool], maps.MapView]] = {}
 
 
 # --- maps -------------------------------------------------------------------------------
@@ -48,6 +52,8 @@ def _context(s: State) -> maps.MapContext:
 
 def build_map(s: State, kind: str, arg: str, embed: bool) -> maps.MapView:
     """The map of a page; KeyError / CodeError / UnknownCodeError for an unknown subject."""
+    if kind in MAP_BUILDERS:
+        return MAP_BUILDERS[kind](s, arg, embed)
     ctx = _context(s)
     if kind == "overview":
         links = {m.code: url_for("pages.town", code=m.code)
@@ -81,7 +87,7 @@ def map_script_url(kind: str, arg: str, embed: bool = False) -> str:
 
 @bp.get("/maps/<layout>/<kind>/<path:arg>.js")
 def map_script(layout: str, kind: str, arg: str) -> Response:
-    if layout not in ("page", "embed") or kind not in MAP_KINDS:
+    if layout not in ("page", "embed") or (kind not in MAP_KINDS and kind not in MAP_BUILDERS):
         abort(404)
     try:
         view = map_view(kind, arg, layout == "embed")

@@ -1,0 +1,136 @@
+"""A KPI's trend as server-side SVG: base, the expected line, the actuals and the target.
+
+Drawn from :func:`geo.render.progress.trend_json`. Every series differs in shape, not only in
+colour (base ■, target ◆, actual ●, provisional ○ 速報, expected dashed line); the ``<title>`` and
+``<desc>`` say what the chart shows, and the page puts the same numbers in a table beside it.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL
+
+W, H = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 84, 20, 24, 64
+INK, EXPECTED, ACTUAL, TARGET = "#252525", "#737373", "#0072B2", "#D55E00"
+
+
+def _fmt(value: float, factor: int, unit: str) -> str:
+    shown = value / factor
+    text = f"{shown:,.1f}".removesuffix(".0")
+    return f"{text}{unit}"
+
+
+def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident: str = "trend") -> str:
+    """The chart; ``factor`` and ``unit`` show values as the KPI writes them (万人 → ÷10⁴)."""
+    pts = data["points"]
+    base, target = data["base"], data["target"]
+    period = data["period"]
+    series = [(p["year"], p["compared"] if period else p["actual"], p) for p in pts
+              if (p["compared"] if period else p["actual"]) is not None]
+    values = [v for _, v, _ in series] + [target["value"]] + ([base["value"]] if base else [])
+    values += [p["expected"] for p in pts if p["expected"] is not None]
+    lo, hi = min(values), max(values)
+    if hi == lo:
+        hi, lo = hi + 1, max(0.0, lo - 1)
+    pad = (hi - lo) * 0.08
+    lo, hi = lo - pad, hi + pad
+    if min(values) >= 0:
+        lo = max(lo, 0.0)
+    years = [p["year"] for p in pts]
+    x0 = min([*years, base["year"]] if base else years)
+    x1 = max([*years, target["year"]])
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+
+    def x(year: float) -> float:
+        return round(LEFT + (year - x0) / (x1 - x0) * pw, 1)
+
+    def y(value: float) -> float:
+        return round(TOP + (hi - value) / (hi - lo) * ph, 1)
+
+    tid, did = f"{ident}-title", f"{ident}-desc"
+    desc = _description(data, series, factor, unit)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
+           f'width="100%" style="max-width:{W}px" aria-labelledby="{tid} {did}">',
+           f'<title id="{tid}">{escape(title)}</title>', f'<desc id="{did}">{escape(desc)}</desc>',
+           f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#bdbdbd"/>']
+    for i in range(5):  # y grid and labels
+        v = lo + (hi - lo) * i / 4
+        out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(v)}" y2="{y(v)}" stroke="#eeeeee"/>')
+        out.append(f'<text x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
+                   f'{escape(_fmt(v, factor, unit))}</text>')
+    for yr in range(int(x0) + (0 if x0 == int(x0) else 1), int(x1) + 1):
+        label = next((p["label"] for p in pts if p["year"] == yr), None) or str(yr)
+        out.append(f'<text x="{x(yr)}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
+                   f'fill="{INK}">{escape(label.split("(")[0])}</text>')
+        out.append(f'<text x="{x(yr)}" y="{TOP + ph + 30}" text-anchor="middle" font-size="10" '
+                   f'fill="#636363">{yr}</text>')
+    # The expected line: base → target (a period total: 0 before the period → target).
+    if base:
+        out.append(f'<line class="expected" x1="{x(base["year"])}" y1="{y(base["value"])}" '
+                   f'x2="{x(target["year"])}" y2="{y(target["value"])}" stroke="{EXPECTED}" '
+                   'stroke-width="2" stroke-dasharray="6 4"/>')
+        out.append(f'<rect class="base" x="{x(base["year"]) - 5}" y="{y(base["value"]) - 5}" width="10" '
+                   f'height="10" fill="{INK}"><title>基準値 {escape(_fmt(base["value"], factor, unit))}</title></rect>')
+    tx, ty = x(target["year"]), y(target["value"])
+    out.append(f'<path class="target" d="M{tx} {ty - 8}L{tx + 8} {ty}L{tx} {ty + 8}L{tx - 8} {ty}Z" '
+               f'fill="{TARGET}"><title>目標値 {escape(target["written"])}（{escape(target["label"])}）</title></path>')
+    if len(series) > 1:
+        path = " ".join(f"{x(yr)},{y(v)}" for yr, v, _ in series)
+        out.append(f'<polyline points="{path}" fill="none" stroke="{ACTUAL}" stroke-width="2"/>')
+    for yr, v, p in series:
+        prov = bool(p["provisional"])
+        fill = "#ffffff" if prov else ACTUAL
+        tip = f"実績 {p['label']}：{_fmt(v, factor, unit)}" + ("（速報）" if prov else "")
+        cls = "actual provisional" if prov else "actual"
+        out.append(f'<circle class="{cls}" cx="{x(yr)}" cy="{y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
+                   f'stroke-width="2.5"><title>{escape(tip)}</title></circle>')
+        if prov:
+            out.append(f'<text x="{x(yr)}" y="{y(v) - 10}" text-anchor="middle" font-size="10" '
+                       f'fill="{INK}">速報</text>')
+    ly = H - 14  # legend: shapes and words
+    items = [("rect", "基準値"), ("dash", "見込み（基準値→目標値の直線）"), ("dot", "実績"), ("ring", "速報"),
+             ("diamond", "目標値")]
+    lx = LEFT
+    for kind, text in items:
+        if kind == "rect":
+            out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{INK}"/>')
+        elif kind == "dash":
+            out.append(f'<line x1="{lx - 4}" x2="{lx + 14}" y1="{ly - 4}" y2="{ly - 4}" stroke="{EXPECTED}" '
+                       'stroke-width="2" stroke-dasharray="6 4"/>')
+        elif kind == "dot":
+            out.append(f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="{ACTUAL}"/>')
+        elif kind == "ring":
+            out.append(f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="#ffffff" stroke="{ACTUAL}" stroke-width="2"/>')
+        else:
+            out.append(f'<path d="M{lx + 5} {ly - 11}L{lx + 12} {ly - 4}L{lx + 5} {ly + 3}L{lx - 2} {ly - 4}Z" '
+                       f'fill="{TARGET}"/>')
+        out.append(f'<text x="{lx + 18}" y="{ly}" font-size="11" fill="{INK}">{escape(text)}</text>')
+        lx += 30 + len(text) * 11
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _description(data: dict[str, Any], series: list, factor: int, unit: str) -> str:
+    base, target = data["base"], data["target"]
+    parts = []
+    if base:
+        parts.append(f"基準値 {_fmt(base['value'], factor, unit)}")
+    else:
+        parts.append("基準値なし")
+    parts.append(f"目標値 {target['written']}（{target['label']}）")
+    if data["period"]:
+        parts.append(f"期間の{data['aggregate']}で評価（実績は年度ごとの値の{data['aggregate']}）")
+    if series:
+        parts.append("実績 " + "、".join(
+            f"{p['label']} {_fmt(v, factor, unit)}" + ("（速報）" if p["provisional"] else "")
+            for _, v, p in series))
+        g = data["latest"]
+        parts.append(f"評価 {GRADE_SYMBOL[g['grade']]} {GRADE_LABEL[g['grade']]}")
+    else:
+        parts.append("実績未登録")
+    return "。".join(parts) + "。"
