@@ -10,6 +10,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+import math
+
+from geo.plan.actuals import fiscal_label
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL
 
 W, H = 640, 300
@@ -32,13 +35,7 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
               if (p["compared"] if period else p["actual"]) is not None]
     values = [v for _, v, _ in series] + [target["value"]] + ([base["value"]] if base else [])
     values += [p["expected"] for p in pts if p["expected"] is not None]
-    lo, hi = min(values), max(values)
-    if hi == lo:
-        hi, lo = hi + 1, max(0.0, lo - 1)
-    pad = (hi - lo) * 0.08
-    lo, hi = lo - pad, hi + pad
-    if min(values) >= 0:
-        lo = max(lo, 0.0)
+    lo, hi, ticks = _axis(min(values), max(values), factor)
     years = [p["year"] for p in pts]
     x0 = min([*years, base["year"]] if base else years)
     x1 = max([*years, target["year"]])
@@ -55,16 +52,15 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
     tid, did = f"{ident}-title", f"{ident}-desc"
     desc = _description(data, series, factor, unit)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
-           f'width="100%" style="max-width:{W}px" aria-labelledby="{tid} {did}">',
+           f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
            f'<title id="{tid}">{escape(title)}</title>', f'<desc id="{did}">{escape(desc)}</desc>',
            f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#bdbdbd"/>']
-    for i in range(5):  # y grid and labels
-        v = lo + (hi - lo) * i / 4
+    for v in ticks:  # y grid and labels
         out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(v)}" y2="{y(v)}" stroke="#eeeeee"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
                    f'{escape(_fmt(v, factor, unit))}</text>')
     for yr in range(int(x0) + (0 if x0 == int(x0) else 1), int(x1) + 1):
-        label = next((p["label"] for p in pts if p["year"] == yr), None) or str(yr)
+        label = fiscal_label(yr)
         out.append(f'<text x="{x(yr)}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
                    f'fill="{INK}">{escape(label.split("(")[0])}</text>')
         out.append(f'<text x="{x(yr)}" y="{TOP + ph + 30}" text-anchor="middle" font-size="10" '
@@ -113,6 +109,23 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
         lx += 30 + len(text) * 11
     out.append("</svg>")
     return "\n".join(out)
+
+
+def _axis(lo: float, hi: float, factor: int) -> tuple[float, float, list[float]]:
+    """Bounds and ticks on round numbers of the written unit (0, 50, 100 … 件; 1,000 万人 …)."""
+    a, b = lo / factor, hi / factor
+    if b == a:
+        a, b = a - 1, b + 1
+    raw = (b - a) / 4
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(a / step) * step
+    if a >= 0 > start:
+        start = 0.0
+    end = math.ceil(b / step) * step
+    n = round((end - start) / step)
+    ticks = [(start + i * step) * factor for i in range(n + 1)]
+    return start * factor, end * factor, ticks
 
 
 def _description(data: dict[str, Any], series: list, factor: int, unit: str) -> str:
