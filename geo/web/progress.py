@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from markupsafe import Markup
 
 from geo.atlas.sources import CREDIT
-from geo.plan.actuals import fiscal_label, plan_kpis, template_years
+from geo.plan.actuals import FY_MAX, FY_MIN, fiscal_label, plan_kpis, template_years
 from geo.plan.kpi import parse_unit
 from geo.plan.progress import (
     GRADE_LABEL,
@@ -78,25 +78,33 @@ def region_names(s: State) -> dict[str, str]:
     return {r.id: r.name for r in s.plan.regions}
 
 
+def _arg(name: str, default: str | None = None) -> str | None:
+    """One query parameter; given twice is a 400, not a silent pick."""
+    values = request.args.getlist(name)
+    if len(values) > 1:
+        abort(400, f"{name}: give it once, not {len(values)} times")
+    return values[0] if values else default
+
+
 def _year_arg(s: State) -> int:
-    raw = request.args.get("year")
+    raw = _arg("year")
     if raw is None or raw == "":
         return default_year(s)
-    if not raw.isdigit() or int(raw) not in years(s):
-        abort(400, f"year: must be one of {', '.join(map(str, years(s)))}, not {raw!r}")
+    if not raw.isdigit() or not FY_MIN <= int(raw) <= FY_MAX:
+        abort(400, f"year: a fiscal year {FY_MIN}–{FY_MAX} (e.g. {default_year(s)}), not {raw[:20]!r}")
     return int(raw)
 
 
 def _level_arg() -> str:
-    level = request.args.get("level", "subprefectures")
+    level = _arg("level", "subprefectures")
     if level not in progress_maps.PROGRESS_LEVELS:
         abort(400, f"level: must be one of {', '.join(progress_maps.PROGRESS_LEVELS)}, not {level!r}")
     return level
 
 
 def _filters(s: State) -> tuple[str | None, str | None]:
-    region = request.args.get("region") or None
-    sub = request.args.get("sub") or None
+    region = _arg("region") or None
+    sub = _arg("sub") or None
     if region and region not in region_names(s):
         abort(400, f"region: no 連携地域 {region!r} (known: {', '.join(region_names(s))})")
     if sub:
@@ -108,10 +116,10 @@ def _filters(s: State) -> tuple[str | None, str | None]:
 
 
 def _sorted(s: State) -> tuple[list[KpiProgress], str, bool]:
-    key = request.args.get("sort", "region")
+    key = _arg("sort", "region")
     if key not in SORT_KEYS:
         abort(400, f"sort: must be one of {', '.join(SORT_KEYS)}, not {key!r}")
-    order = request.args.get("order", "asc")
+    order = _arg("order", "asc")
     if order not in ("asc", "desc"):
         abort(400, f"order: must be asc or desc, not {order!r}")
     region, sub = _filters(s)
@@ -124,7 +132,7 @@ def _sorted(s: State) -> tuple[list[KpiProgress], str, bool]:
 
 def _area_map(s: State, arg: str, embed: bool) -> MapView:
     level, _, year = arg.partition(".")
-    if level not in progress_maps.PROGRESS_LEVELS or not year.isdigit() or int(year) not in years(s):
+    if level not in progress_maps.PROGRESS_LEVELS or not year.isdigit() or not FY_MIN <= int(year) <= FY_MAX:
         raise KeyError(arg)
     summaries = area_summaries(s.plan, grades(s, int(year)))[level]
     links = ({k: url_for("progress.index", sub=k) for k in summaries} if level == "subprefectures"
@@ -222,7 +230,7 @@ def _area_names(s: State, level: str) -> dict[str, str]:
 def api() -> dict:
     s = state()
     shown, _, _ = _sorted(s)
-    year = _year_arg(s)
+    year, _ = _year_arg(s), _level_arg()
     out = progress_json(s.plan, s.actuals, s.thresholds, shown, region_names(s))
     out["year"] = year
     out["years"] = years(s)
