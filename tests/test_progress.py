@@ -69,10 +69,22 @@ def grade(plan, tmp_path, kid: str, rows: str, year: int, th: Thresholds | None 
 # --- parsers ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text, year", [
-    ("2021", 2021), (2021, 2021), ("R3", 2021), ("令和3年度", 2021), ("令和元年度", 2019), ("R元", 2019),
-    ("H30", 2018), ("平成30年度", 2018), ("FY2016", 2016), ("２０１９年度", 2019), ("Ｒ１", 2019),
-])
+@pytest.mark.parametrize(
+    "text, year",
+    [
+        ("2021", 2021),
+        (2021, 2021),
+        ("R3", 2021),
+        ("令和3年度", 2021),
+        ("令和元年度", 2019),
+        ("R元", 2019),
+        ("H30", 2018),
+        ("平成30年度", 2018),
+        ("FY2016", 2016),
+        ("２０１９年度", 2019),
+        ("Ｒ１", 2019),
+    ],
+)
 def test_fiscal_years(text, year) -> None:
     assert parse_fiscal_year(text) == year
 
@@ -104,7 +116,10 @@ def test_fiscal_year_parser_never_crashes(text: str) -> None:
 
 
 @given(st.integers(min_value=0, max_value=10**7), st.sampled_from(["", "万", "千"]))
-def test_values_in_base_units(n: int, prefix: str, ) -> None:
+def test_values_in_base_units(
+    n: int,
+    prefix: str,
+) -> None:
     kpi = parse_kpi("観光入込客数 1,162万人(H26)→1,440万人(R1)")
     factor = {"": 1, "万": 10**4, "千": 10**3}[prefix]
     value, written = parse_actual_value(f"{n:,}{prefix}人", kpi)
@@ -143,12 +158,19 @@ def test_value_units(kpis) -> None:
 VISITS = "donan-shinkansen-exchange-1"  # 1,162万人(H26)→1,440万人(R1)
 
 
-@pytest.mark.parametrize("actual, expected_grade", [
-    ("1,450万人", "達成"), ("1,290万人", "A"), ("1,260万人", "B"), ("1,230万人", "C"), ("1,200万人", "D"),
-    ("1,100万人", "D"),
-])
+@pytest.mark.parametrize(
+    "actual, expected_grade",
+    [
+        ("1,450万人", "達成"),
+        ("1,290万人", "A"),
+        ("1,260万人", "B"),
+        ("1,230万人", "C"),
+        ("1,200万人", "D"),
+        ("1,100万人", "D"),
+    ],
+)
 def test_every_grade(plan, tmp_path, actual, expected_grade) -> None:
-    ev = grade(plan, tmp_path, VISITS, f"{VISITS},H28,\"{actual}\",,{SRC},2017-10-01,\n", 2016)
+    ev = grade(plan, tmp_path, VISITS, f'{VISITS},H28,"{actual}",,{SRC},2017-10-01,\n', 2016)
     assert ev.grade == expected_grade
     # H28 is 2 of the 5 years from H26 to R1: 1,162 + 278 × 2/5 = 1,273.2万人.
     assert ev.expected == pytest.approx(12_732_000)
@@ -156,13 +178,13 @@ def test_every_grade(plan, tmp_path, actual, expected_grade) -> None:
 
 
 def test_moving_away_is_d_with_reason(plan, tmp_path) -> None:
-    ev = grade(plan, tmp_path, VISITS, f"{VISITS},H28,\"1,100万人\",,{SRC},2017-10-01,\n", 2016)
+    ev = grade(plan, tmp_path, VISITS, f'{VISITS},H28,"1,100万人",,{SRC},2017-10-01,\n', 2016)
     assert ev.rate == pytest.approx(-62 / 278)
     assert "逆" in ev.reason
 
 
 def test_no_actual_is_dash_with_reason(plan, tmp_path) -> None:
-    ev = grade(plan, tmp_path, VISITS, f"{VISITS},H28,\"1,290万人\",,{SRC},2017-10-01,\n", 2017)
+    ev = grade(plan, tmp_path, VISITS, f'{VISITS},H28,"1,290万人",,{SRC},2017-10-01,\n', 2017)
     assert (ev.grade, ev.reason) == ("−", "H29(2017)の実績なし")
 
 
@@ -170,7 +192,7 @@ def test_thresholds_from_the_data_folder(plan, tmp_path) -> None:
     (tmp_path / "progress.yaml").write_text("thresholds:\n  b: 0.9\n  c: 0.7\n", encoding="utf-8")
     th = load_thresholds(tmp_path)
     # 0.353 / 0.4 = 0.88: B with the default 0.8, C with b = 0.9.
-    ev = grade(plan, tmp_path, VISITS, f"{VISITS},H28,\"1,260万人\",,{SRC},2017-10-01,\n", 2016, th)
+    ev = grade(plan, tmp_path, VISITS, f'{VISITS},H28,"1,260万人",,{SRC},2017-10-01,\n', 2016, th)
     assert ev.grade == "C"
     (tmp_path / "progress.yaml").write_text("thresholds:\n  b: 0.5\n  c: 0.7\n", encoding="utf-8")
     with pytest.raises(DataErrors, match=r"progress.yaml:\d+"):
@@ -178,13 +200,13 @@ def test_thresholds_from_the_data_folder(plan, tmp_path) -> None:
 
 
 def test_final_grade(plan, tmp_path) -> None:
-    rows = f"{VISITS},R1,\"1,400万人\",,{SRC},2020-10-01,\n"
+    rows = f'{VISITS},R1,"1,400万人",,{SRC},2020-10-01,\n'
     ev = grade(plan, tmp_path, VISITS, rows, 2019)
     assert (ev.grade, ev.final, ev.year) == ("未達成", True, 2019)
     assert ev.rate == pytest.approx(238 / 278)
     later = grade(plan, tmp_path, VISITS, rows, 2022)  # any year after: the target year's verdict
     assert (later.grade, later.year) == ("未達成", 2019)
-    ok = grade(plan, tmp_path, VISITS, f"{VISITS},R1,\"1,440万人\",,{SRC},2020-10-01,\n", 2019)
+    ok = grade(plan, tmp_path, VISITS, f'{VISITS},R1,"1,440万人",,{SRC},2020-10-01,\n', 2019)
     assert (ok.grade, ok.final) == ("達成", True)
 
 
@@ -193,8 +215,18 @@ def test_falling_target() -> None:
     from geo.plan.actuals import Actual
 
     def a(year: int, value: int) -> Actual:
-        return Actual(kpi_id="x", fiscal_year=year, value=value, written=f"{value}人", provisional=False,
-                      source="s", reference="r", published=dt.date(year + 1, 6, 1), file="f", line=2)
+        return Actual(
+            kpi_id="x",
+            fiscal_year=year,
+            value=value,
+            written=f"{value}人",
+            provisional=False,
+            source="s",
+            reference="r",
+            published=dt.date(year + 1, 6, 1),
+            file="f",
+            line=2,
+        )
 
     # (95 − 100) / (80 − 100) = 0.25 of the way; expected 0.4; 0.625 → C.
     ev = grade_year("x", kpi, [a(2016, 95)], 2016)
@@ -208,8 +240,7 @@ def test_falling_target() -> None:
 
 def test_cumulative_kpi(plan, tmp_path) -> None:
     kid = "donan-industry-jobs-1"  # 260件(H27～R1累計)
-    rows = (f"{kid},H27,40件,,s,r,2016-05-01,\n"
-            f"{kid},H28,50件,,s,r,2017-05-01,\n")
+    rows = f"{kid},H27,40件,,s,r,2016-05-01,\n{kid},H28,50件,,s,r,2017-05-01,\n"
     ev = grade(plan, tmp_path, kid, rows, 2016)
     # running sum 90 of 260; expected 260 × 2/5 = 104; 0.346 / 0.4 = 0.87 → B
     assert (ev.actual, ev.expected, ev.grade) == (90, 104, "B")
@@ -251,7 +282,7 @@ def test_kpi_without_base(plan, tmp_path) -> None:
 
 
 def test_provisional_value(plan, tmp_path) -> None:
-    recs = actuals(tmp_path, plan, f"{VISITS},H28,\"1,290万人\",速報,{SRC},2017-06-01,\n")
+    recs = actuals(tmp_path, plan, f'{VISITS},H28,"1,290万人",速報,{SRC},2017-06-01,\n')
     assert recs[0].provisional is True
     ev = grade_year(VISITS, plan_kpis(plan)[VISITS][1], recs, 2016)
     assert ev.grade == "A" and ev.record.provisional
@@ -260,20 +291,26 @@ def test_provisional_value(plan, tmp_path) -> None:
 # --- import errors: every kind, file:line: field ---------------------------------------------------
 
 
-@pytest.mark.parametrize("row, message", [
-    ("nope-1,R1,1件,,s,r,2020-05-01,", "a.csv:2: kpi_id: unknown KPI 'nope-1'"),
-    (f"{VISITS},R9x,1件,,s,r,2020-05-01,", "a.csv:2: 年度: fiscal year 'R9x' is not like"),
-    (f"{VISITS},H25,\"1,000万人\",,s,r,2020-05-01,", "a.csv:2: 年度: H25(2013) is before the base year H26"),
-    (f"{VISITS},R1,12件,,s,r,2020-05-01,", "a.csv:2: 実績値: unit '件' cannot measure this KPI"),
-    (f"{VISITS},R1,たくさん,,s,r,2020-05-01,", "a.csv:2: 実績値: 'たくさん' is not a number"),
-    (f"{VISITS},R1,\"1,00万人\",,s,r,2020-05-01,", "a.csv:2: 実績値: malformed number '1,00'"),
-    (f"{VISITS},R1,1万人,,s,r,2020-13-01,", "a.csv:2: 公表日:"),
-    (f"{VISITS},R1,1万人,,s,r,2019-01-01,", "a.csv:2: 公表日: 2019-01-01 is before R1(2019) began"),
-    (f"{VISITS},R1,1万人,,s,r,2027-01-01,", "a.csv:2: 公表日: 2027-01-01 is in the future"),
-    (f"{VISITS},R1,1万人,暫定,s,r,2020-05-01,", "a.csv:2: 速報/確報: '暫定' is not 速報 or 確報"),
-    (f"{VISITS},R1,1万人,,,r,2020-05-01,", "a.csv:2: 出典: required"),
-    (f"{VISITS},R9,1万人,,s,r,2020-05-01,", "a.csv:2: 年度: R9(2027) has not begun"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("nope-1,R1,1件,,s,r,2020-05-01,", "a.csv:2: kpi_id: unknown KPI 'nope-1'"),
+        (f"{VISITS},R9x,1件,,s,r,2020-05-01,", "a.csv:2: 年度: fiscal year 'R9x' is not like"),
+        (
+            f'{VISITS},H25,"1,000万人",,s,r,2020-05-01,',
+            "a.csv:2: 年度: H25(2013) is before the base year H26",
+        ),
+        (f"{VISITS},R1,12件,,s,r,2020-05-01,", "a.csv:2: 実績値: unit '件' cannot measure this KPI"),
+        (f"{VISITS},R1,たくさん,,s,r,2020-05-01,", "a.csv:2: 実績値: 'たくさん' is not a number"),
+        (f'{VISITS},R1,"1,00万人",,s,r,2020-05-01,', "a.csv:2: 実績値: malformed number '1,00'"),
+        (f"{VISITS},R1,1万人,,s,r,2020-13-01,", "a.csv:2: 公表日:"),
+        (f"{VISITS},R1,1万人,,s,r,2019-01-01,", "a.csv:2: 公表日: 2019-01-01 is before R1(2019) began"),
+        (f"{VISITS},R1,1万人,,s,r,2027-01-01,", "a.csv:2: 公表日: 2027-01-01 is in the future"),
+        (f"{VISITS},R1,1万人,暫定,s,r,2020-05-01,", "a.csv:2: 速報/確報: '暫定' is not 速報 or 確報"),
+        (f"{VISITS},R1,1万人,,,r,2020-05-01,", "a.csv:2: 出典: required"),
+        (f"{VISITS},R9,1万人,,s,r,2020-05-01,", "a.csv:2: 年度: R9(2027) has not begun"),
+    ],
+)
 def test_each_import_error(plan, tmp_path, row, message) -> None:
     with pytest.raises(DataErrors) as exc:
         actuals(tmp_path, plan, row + "\n")
@@ -283,14 +320,17 @@ def test_each_import_error(plan, tmp_path, row, message) -> None:
 def test_duplicate_across_files_and_all_errors_collected(plan, tmp_path) -> None:
     folder = tmp_path / "actuals"
     folder.mkdir()
-    write(folder, f"{VISITS},R1,\"1,400万人\",,{SRC},2020-10-01,\n", "a.csv")
-    write(folder, f"{VISITS},令和元年度,\"1,401万人\",,{SRC},2020-10-01,\nnope-2,R1,1,,s,r,2020-05-01,\n",
-          "b.csv")
+    write(folder, f'{VISITS},R1,"1,400万人",,{SRC},2020-10-01,\n', "a.csv")
+    write(
+        folder, f'{VISITS},令和元年度,"1,401万人",,{SRC},2020-10-01,\nnope-2,R1,1,,s,r,2020-05-01,\n', "b.csv"
+    )
     with pytest.raises(DataErrors) as exc:
         load_actuals(tmp_path, plan, today=TODAY)
     lines = str(exc.value).splitlines()
     assert len(lines) == 2
-    assert lines[0].endswith(f"b.csv:2: 年度: duplicate: {VISITS} R1(2019) is already at {folder / 'a.csv'}:2")
+    assert lines[0].endswith(
+        f"b.csv:2: 年度: duplicate: {VISITS} R1(2019) is already at {folder / 'a.csv'}:2"
+    )
     assert "b.csv:3: kpi_id" in lines[1]
 
 
@@ -310,19 +350,24 @@ def test_unknown_column_and_hostile_sizes(plan, tmp_path) -> None:
 
 
 def test_cp932_csv(plan, tmp_path) -> None:
-    path = write(tmp_path, f"{VISITS},令和元年度,\"1,400万人\",確報,{SRC},2020/10/1,確定値\n",
-                 encoding="cp932")
+    path = write(tmp_path, f'{VISITS},令和元年度,"1,400万人",確報,{SRC},2020/10/1,確定値\n', encoding="cp932")
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")  # really CP932, not UTF-8
     (rec,) = read_actuals([path], plan, today=TODAY)
-    assert (rec.fiscal_year, rec.value, rec.note, rec.published) == (2019, 14_000_000, "確定値",
-                                                                     dt.date(2020, 10, 1))
+    assert (rec.fiscal_year, rec.value, rec.note, rec.published) == (
+        2019,
+        14_000_000,
+        "確定値",
+        dt.date(2020, 10, 1),
+    )
 
 
 def test_utf8_bom_and_english_headers(plan, tmp_path) -> None:
     p = tmp_path / "e.csv"
-    p.write_bytes("\ufeffkpi_id,fiscal_year,value,status,source,reference,published,note\n".encode()
-                  + f"{VISITS},2019,1400万人,provisional,s,r,2020-10-01,\n".encode())
+    p.write_bytes(
+        "\ufeffkpi_id,fiscal_year,value,status,source,reference,published,note\n".encode()
+        + f"{VISITS},2019,1400万人,provisional,s,r,2020-10-01,\n".encode()
+    )
     (rec,) = read_actuals([p], plan, today=TODAY)
     assert rec.provisional and rec.value == 14_000_000
 
@@ -333,7 +378,9 @@ def test_xlsx(plan, tmp_path) -> None:
     wb = Workbook()
     ws = wb.active
     ws.append(["kpi_id", "年度", "実績値", "速報/確報", "出典", "URL/資料", "公表日", "備考"])
-    ws.append([VISITS, "R1", "1,400万人", "確報", "報告書", "https://example.jp/r1", dt.datetime(2020, 10, 1), None])
+    ws.append(
+        [VISITS, "R1", "1,400万人", "確報", "報告書", "https://example.jp/r1", dt.datetime(2020, 10, 1), None]
+    )
     ws.append([VISITS, 2018, 1350, "速報", "報告書", "資料 p.3", "2019/9/30", None])  # number cells
     ws.append([None] * 8)  # an empty row is skipped
     ws.append(["dohoku-safety-1", "H30", "12件", None, "s", "r", dt.date(2019, 5, 1), None])
@@ -341,19 +388,22 @@ def test_xlsx(plan, tmp_path) -> None:
     wb.save(path)
     with pytest.raises(DataErrors) as exc:
         read_actuals([path], plan, today=TODAY)
-    assert str(exc.value) == (f"{path}:5: 実績値: unit '件' cannot measure this KPI (its unit is '%', "
-                              "base unit '%')")
+    assert str(exc.value) == (
+        f"{path}:5: 実績値: unit '件' cannot measure this KPI (its unit is '%', base unit '%')"
+    )
     ws.delete_rows(5)
     wb.save(path)
     recs = read_actuals([path], plan, today=TODAY)
     assert [(r.fiscal_year, r.value, r.provisional, r.published) for r in recs] == [
-        (2019, 14_000_000, False, dt.date(2020, 10, 1)), (2018, 13_500_000, True, dt.date(2019, 9, 30))]
+        (2019, 14_000_000, False, dt.date(2020, 10, 1)),
+        (2018, 13_500_000, True, dt.date(2019, 9, 30)),
+    ]
 
 
 def test_not_an_xlsx(plan, tmp_path) -> None:
     p = tmp_path / "fake.xlsx"
     p.write_bytes(b"PK\x03\x04 not a zip")
-    with pytest.raises(DataErrors, match="fake.xlsx: not a readable .xlsx"):
+    with pytest.raises(DataErrors, match=r"fake\.xlsx: not a readable \.xlsx"):
         read_actuals([p], plan, today=TODAY)
 
 
@@ -372,8 +422,10 @@ def test_empty_state(plan, tmp_path) -> None:
 
 
 def test_area_summaries(plan, tmp_path) -> None:
-    rows = (f"{VISITS},H28,\"1,290万人\",,{SRC},2017-10-01,\n"  # A
-            "donan-primary-industry-1,H28,111人,,s,r,2017-10-01,\n")  # 110→126: 1/16 of 0.4 → D
+    rows = (
+        f'{VISITS},H28,"1,290万人",,{SRC},2017-10-01,\n'  # A
+        "donan-primary-industry-1,H28,111人,,s,r,2017-10-01,\n"
+    )  # 110→126: 1/16 of 0.4 → D
     acts = Actuals(records=tuple(actuals(tmp_path, plan, rows)))
     grades = grades_for_year(plan, acts, 2016)
     assert grades["donan-primary-industry-1"].grade == "D"
@@ -391,7 +443,6 @@ def test_latest_of_no_records(plan) -> None:
 
 
 def test_csv_reader_line_numbers_with_multiline_cells(plan, tmp_path) -> None:
-    body = (f"{VISITS},H28,\"1,290万人\",,\"報告書\n(改訂版)\",r,2017-10-01,\n"
-            f"{VISITS},H29,12件,,s,r,2018-10-01,\n")
+    body = f'{VISITS},H28,"1,290万人",,"報告書\n(改訂版)",r,2017-10-01,\n{VISITS},H29,12件,,s,r,2018-10-01,\n'
     with pytest.raises(DataErrors, match=r"a.csv:4: 実績値"):
         actuals(tmp_path, plan, body)

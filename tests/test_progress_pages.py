@@ -113,8 +113,15 @@ def test_sort_and_filter(client) -> None:
     page = text(client, "/progress?sort=grade&order=asc")
     order = re.findall(r'<tr data-kpi="([^"]+)">', page)
     # worst first (D, 未達成, C, B, A, 達成), then the ungraded
-    assert order[:7] == ["donan-primary-industry-1", "donan-shinkansen-exchange-1", "rumoi-food-health-1",
-                         "donan-industry-jobs-1", "dohoku-safety-1", "okhotsk-visits-1", order[6]]
+    assert order[:7] == [
+        "donan-primary-industry-1",
+        "donan-shinkansen-exchange-1",
+        "rumoi-food-health-1",
+        "donan-industry-jobs-1",
+        "dohoku-safety-1",
+        "okhotsk-visits-1",
+        order[6],
+    ]
     assert 'aria-sort="ascending"' in page
     donan = re.findall(r'<tr data-kpi="([^"]+)">', text(client, "/progress?region=donan"))
     assert donan and all(k.startswith(("donan-", "hiyama-", "nitan-")) for k in donan)
@@ -145,7 +152,7 @@ def test_area_map_and_table(client) -> None:
     assert "○ A 順調：1件" in js and "× D 遅れ：1件" in js
     assert "実績なし" in page
     regions = text(client, "/progress?year=2016&level=regions")
-    assert re.search(r'/maps/page/progress/regions\.2016\.js', regions)
+    assert re.search(r"/maps/page/progress/regions\.2016\.js", regions)
     embed = text(client, "/embed/progress?level=regions&year=2016")
     assert CREDIT in embed and "/maps/embed/progress/regions.2016.js" in embed
 
@@ -192,13 +199,26 @@ def test_template_round_trip(tmp_path, data_dir) -> None:
     assert run_template(out, data_dir) == 0
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     header = rows[0]
-    assert header[:8] == ["kpi_id", "連携地域", "プロジェクト", "KPI（記載）", "指標", "単位", "基準値", "目標値"]
+    assert header[:8] == [
+        "kpi_id",
+        "連携地域",
+        "プロジェクト",
+        "KPI（記載）",
+        "指標",
+        "単位",
+        "基準値",
+        "目標値",
+    ]
     assert "R1(2019) 実績値" in header and "H28(2016) 出典" in header
     assert len(rows) == 41
     # A planner fills one cell group and imports the sheet back.
     row = next(r for r in rows if r[0] == "tokachi-next-industry-2")  # 13件(H26)→17件(R2)
-    for field, value in (("実績値", "15件"), ("出典", "十勝の産業（テスト用）"), ("URL/資料", "資料 p.1"),
-                         ("公表日", "2019/6/1")):
+    for field, value in (
+        ("実績値", "15件"),
+        ("出典", "十勝の産業（テスト用）"),
+        ("URL/資料", "資料 p.1"),
+        ("公表日", "2019/6/1"),
+    ):
         row[header.index(f"H30(2018) {field}")] = value
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
@@ -223,9 +243,12 @@ def test_import_error_changes_nothing(tmp_path, data_dir) -> None:
     shutil.copytree(data_dir, data)
     before = (data / "actuals" / "actuals.csv").read_bytes()
     bad = tmp_path / "bad.csv"
-    bad.write_text("kpi_id,年度,実績値,出典,URL/資料,公表日\n"
-                   "okhotsk-visits-2,R1,300件,s,r,2020-05-01\n"  # fine on its own
-                   "okhotsk-visits-2,R2,300人,s,r,2021-05-01\n", encoding="utf-8")
+    bad.write_text(
+        "kpi_id,年度,実績値,出典,URL/資料,公表日\n"
+        "okhotsk-visits-2,R1,300件,s,r,2020-05-01\n"  # fine on its own
+        "okhotsk-visits-2,R2,300人,s,r,2021-05-01\n",
+        encoding="utf-8",
+    )
     log = io.StringIO()
     assert run_import(bad, data, out=log, err=log) == 1
     assert f"{bad}:3: 実績値: unit '人' cannot measure this KPI" in log.getvalue()
@@ -241,9 +264,11 @@ def test_import_shows_changes_and_dry_run(tmp_path, data_dir) -> None:
     shutil.copytree(data_dir, data)
     before = (data / "actuals" / "actuals.csv").read_bytes()
     fix = tmp_path / "fix.csv"
-    fix.write_text("kpi_id,年度,実績値,速報/確報,出典,URL/資料,公表日\n"
-                   "donan-shinkansen-exchange-1,R1,\"1,450万人\",確報,確報値（テスト用）,https://example.org/k,2021-03-01\n",
-                   encoding="utf-8")
+    fix.write_text(
+        "kpi_id,年度,実績値,速報/確報,出典,URL/資料,公表日\n"
+        'donan-shinkansen-exchange-1,R1,"1,450万人",確報,確報値（テスト用）,https://example.org/k,2021-03-01\n',
+        encoding="utf-8",
+    )
     log = io.StringIO()
     assert run_import(fix, data, dry_run=True, out=log, err=log) == 0
     assert "~ donan-shinkansen-exchange-1 R1(2019): 1,400万人（速報" in log.getvalue()
@@ -254,8 +279,10 @@ def test_import_shows_changes_and_dry_run(tmp_path, data_dir) -> None:
     from geo.plan.model import load_plan
 
     recs = load_actuals(data, load_plan(data)).of("donan-shinkansen-exchange-1")
-    assert [(r.fiscal_year, r.value, r.provisional) for r in recs] == [(2016, 12_900_000, False),
-                                                                       (2019, 14_500_000, False)]
+    assert [(r.fiscal_year, r.value, r.provisional) for r in recs] == [
+        (2016, 12_900_000, False),
+        (2019, 14_500_000, False),
+    ]
 
 
 @pytest.mark.parametrize("fmt", ["md", "csv", "html"])

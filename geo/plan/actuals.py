@@ -105,8 +105,7 @@ class Actuals(BaseModel):
     records: tuple[Actual, ...] = ()
 
     def of(self, kpi_id: str) -> tuple[Actual, ...]:
-        return tuple(sorted((a for a in self.records if a.kpi_id == kpi_id),
-                            key=lambda a: a.fiscal_year))
+        return tuple(sorted((a for a in self.records if a.kpi_id == kpi_id), key=lambda a: a.fiscal_year))
 
     @property
     def empty(self) -> bool:
@@ -279,7 +278,9 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _read_table(path: Path, errors: list[DataError]) -> tuple[list[object], Iterator[tuple[int, list[object]]]] | None:
+def _read_table(
+    path: Path, errors: list[DataError]
+) -> tuple[list[object], Iterator[tuple[int, list[object]]]] | None:
     """Header and (line, cells) rows of a .csv or .xlsx; None after recording why it cannot."""
     try:
         size = path.stat().st_size
@@ -350,7 +351,9 @@ def _xlsx_rows(path: Path, errors: list[DataError]) -> list[tuple[int, list[obje
         book.close()
 
 
-def _columns(path: Path, header: Sequence[object], errors: list[DataError]) -> tuple[dict[int, str], dict[int, tuple[int, str]]] | None:
+def _columns(
+    path: Path, header: Sequence[object], errors: list[DataError]
+) -> tuple[dict[int, str], dict[int, tuple[int, str]]] | None:
     """Column index → canonical field (long layout) and → (fiscal year, field) (wide layout)."""
     long: dict[int, str] = {}
     wide: dict[int, tuple[int, str]] = {}
@@ -381,16 +384,27 @@ def _columns(path: Path, header: Sequence[object], errors: list[DataError]) -> t
             wide[i] = (year, field)
             continue
         known = "、".join([*FIELDS, *INFO_COLUMNS])
-        errors.append(DataError(f"unknown column {text!r} (known: {known}, or '<年度> 実績値' …)",
-                                path=path, line=1, field=text))
+        errors.append(
+            DataError(
+                f"unknown column {text!r} (known: {known}, or '<年度> 実績値' …)",
+                path=path,
+                line=1,
+                field=text,
+            )
+        )
         ok = False
     if not ok:
         return None
     fields = set(long.values())
     if wide:
         if fields - {"kpi_id"}:
-            errors.append(DataError("mixes per-year columns ('R1(2019) 実績値') with a 年度 or 実績値 column",
-                                    path=path, line=1))
+            errors.append(
+                DataError(
+                    "mixes per-year columns ('R1(2019) 実績値') with a 年度 or 実績値 column",
+                    path=path,
+                    line=1,
+                )
+            )
             return None
         if "kpi_id" not in fields:
             errors.append(DataError("missing column kpi_id", path=path, line=1, field="kpi_id"))
@@ -416,7 +430,9 @@ def _rows(path: Path, errors: list[DataError]) -> Iterator[_Row]:
     for line, raw in body:
         cells = [_cell(c) for c in raw]
         if any(isinstance(c, str) and len(c) > MAX_CELL_CHARS for c in cells):
-            errors.append(DataError(f"a cell is longer than {MAX_CELL_CHARS} characters", path=path, line=line))
+            errors.append(
+                DataError(f"a cell is longer than {MAX_CELL_CHARS} characters", path=path, line=line)
+            )
             continue
         base = {f: cells[i] for i, f in long.items() if i < len(cells)}
         if not wide:
@@ -432,15 +448,19 @@ def _rows(path: Path, errors: list[DataError]) -> Iterator[_Row]:
             yield _Row(line, {**base, "年度": year, **fields, "_wide": fiscal_label(year)})
 
 
-def _record(path: Path, row: _Row, kpis: Mapping[str, tuple[Project, KPI]], today: dt.date,
-            errors: list[DataError]) -> Actual | None:
+def _record(
+    path: Path, row: _Row, kpis: Mapping[str, tuple[Project, KPI]], today: dt.date, errors: list[DataError]
+) -> Actual | None:
     c = row.cells
     prefix = f"{c['_wide']} " if "_wide" in c else ""
     n_before = len(errors)
 
     def err(field: str, message: str) -> None:
-        errors.append(DataError(message, path=path, line=row.line, field=prefix + field
-                                if field not in ("kpi_id",) else field))
+        errors.append(
+            DataError(
+                message, path=path, line=row.line, field=prefix + field if field not in ("kpi_id",) else field
+            )
+        )
 
     for field in REQUIRED:
         if _blank(c.get(field)):
@@ -463,12 +483,20 @@ def _record(path: Path, row: _Row, kpis: Mapping[str, tuple[Project, KPI]], toda
     if year is not None:
         first, last = year_range(kpi)
         if year < first:
-            what = ("the period " + kpi.target.label if kpi.target.year.is_period else
-                    f"the base year {kpi.baseline.label}" if kpi.baseline else "the plan's first year")
+            what = (
+                "the period " + kpi.target.label
+                if kpi.target.year.is_period
+                else f"the base year {kpi.baseline.label}"
+                if kpi.baseline
+                else "the plan's first year"
+            )
             err("年度", f"{fiscal_label(year)} is before {what} (FY{first})")
         elif last is not None and year > last:
-            err("年度", f"{fiscal_label(year)} is after the period {kpi.target.label} "
-                       f"({fiscal_label(last)}): enter yearly values inside it")
+            err(
+                "年度",
+                f"{fiscal_label(year)} is after the period {kpi.target.label} "
+                f"({fiscal_label(last)}): enter yearly values inside it",
+            )
         elif year > fiscal_year_of(today):
             err("年度", f"{fiscal_label(year)} has not begun (today is {today.isoformat()})")
     value = written = None
@@ -498,14 +526,27 @@ def _record(path: Path, row: _Row, kpis: Mapping[str, tuple[Project, KPI]], toda
     assert year is not None and value is not None and written is not None and published is not None
     note = c.get("備考")
     return Actual(
-        kpi_id=kid, fiscal_year=year, value=value, written=written, provisional=provisional,
-        source=str(c["出典"]).strip(), reference=str(c["URL/資料"]).strip(), published=published,
-        note=str(note).strip() if not _blank(note) else None, file=str(path), line=row.line,
+        kpi_id=kid,
+        fiscal_year=year,
+        value=value,
+        written=written,
+        provisional=provisional,
+        source=str(c["出典"]).strip(),
+        reference=str(c["URL/資料"]).strip(),
+        published=published,
+        note=str(note).strip() if not _blank(note) else None,
+        file=str(path),
+        line=row.line,
     )
 
 
-def read_actuals(paths: Iterable[str | Path], plan: Plan, *, today: dt.date | None = None,
-                 errors: list[DataError] | None = None) -> list[Actual]:
+def read_actuals(
+    paths: Iterable[str | Path],
+    plan: Plan,
+    *,
+    today: dt.date | None = None,
+    errors: list[DataError] | None = None,
+) -> list[Actual]:
     """Records of the files, in file order; problems go to ``errors`` (raise if not given)."""
     own = errors is None
     errs: list[DataError] = [] if errors is None else errors
@@ -522,9 +563,15 @@ def read_actuals(paths: Iterable[str | Path], plan: Plan, *, today: dt.date | No
             key = (rec.kpi_id, rec.fiscal_year)
             if key in seen:
                 first = seen[key]
-                errs.append(DataError(
-                    f"duplicate: {rec.kpi_id} {fiscal_label(rec.fiscal_year)} is already at "
-                    f"{first.file}:{first.line}", path=path, line=row.line, field="年度"))
+                errs.append(
+                    DataError(
+                        f"duplicate: {rec.kpi_id} {fiscal_label(rec.fiscal_year)} is already at "
+                        f"{first.file}:{first.line}",
+                        path=path,
+                        line=row.line,
+                        field="年度",
+                    )
+                )
                 continue
             seen[key] = rec
             out.append(rec)
@@ -537,9 +584,11 @@ def actual_files(data_dir: str | Path) -> list[Path]:
     folder = Path(data_dir) / ACTUALS_DIR
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.iterdir()
-                  if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith(("~$", "."))
-                  and p.is_file())
+    return sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".csv", ".xlsx") and not p.name.startswith(("~$", ".")) and p.is_file()
+    )
 
 
 def load_actuals(data_dir: str | Path, plan: Plan, *, today: dt.date | None = None) -> Actuals:
@@ -558,9 +607,16 @@ def _csv_text(text: str) -> str:
 
 
 def actual_row(a: Actual) -> list[str]:
-    return [a.kpi_id, fiscal_label(a.fiscal_year).split("(")[0], _csv_text(a.written),
-            "速報" if a.provisional else "確報", _csv_text(a.source), _csv_text(a.reference),
-            a.published.isoformat(), _csv_text(a.note or "")]
+    return [
+        a.kpi_id,
+        fiscal_label(a.fiscal_year).split("(")[0],
+        _csv_text(a.written),
+        "速報" if a.provisional else "確報",
+        _csv_text(a.source),
+        _csv_text(a.reference),
+        a.published.isoformat(),
+        _csv_text(a.note or ""),
+    ]
 
 
 def actuals_csv(records: Iterable[Actual]) -> str:
@@ -604,23 +660,46 @@ def template_csv(plan: Plan, region_names: Mapping[str, str]) -> str:
     years = template_years(plan)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(["kpi_id", *INFO_COLUMNS,
-                     *(f"{fiscal_label(y)} {f}" for y in years for f in PER_YEAR_FIELDS)])
+    writer.writerow(
+        ["kpi_id", *INFO_COLUMNS, *(f"{fiscal_label(y)} {f}" for y in years for f in PER_YEAR_FIELDS)]
+    )
     for kid, (project, kpi) in plan_kpis(plan).items():
         base = f"{kpi.baseline.written}({kpi.baseline.label})" if kpi.baseline else ""
         target = f"{kpi.target.written}({kpi.target.label})"
-        indicator = kpi.indicator + (f"({kpi.scope})" if kpi.scope else "") + (
-            f" {kpi.sub_label}" if kpi.sub_label else "")
-        writer.writerow([kid, region_names.get(project.region, project.region), project.name,
-                         kpi.raw.strip(), indicator, kpi.unit_as_written, base, target,
-                         *("" for _ in years for _f in PER_YEAR_FIELDS)])
+        indicator = (
+            kpi.indicator
+            + (f"({kpi.scope})" if kpi.scope else "")
+            + (f" {kpi.sub_label}" if kpi.sub_label else "")
+        )
+        writer.writerow(
+            [
+                kid,
+                region_names.get(project.region, project.region),
+                project.name,
+                kpi.raw.strip(),
+                indicator,
+                kpi.unit_as_written,
+                base,
+                target,
+                *("" for _ in years for _f in PER_YEAR_FIELDS),
+            ]
+        )
     return "\ufeff" + buf.getvalue()
 
 
 def records_to_json(records: Iterable[Actual]) -> list[dict[str, Any]]:
     return [
-        {"kpi_id": a.kpi_id, "fiscal_year": a.fiscal_year, "label": fiscal_label(a.fiscal_year),
-         "value": a.value, "written": a.written, "provisional": a.provisional, "source": a.source,
-         "reference": a.reference, "published": a.published.isoformat(), "note": a.note}
+        {
+            "kpi_id": a.kpi_id,
+            "fiscal_year": a.fiscal_year,
+            "label": fiscal_label(a.fiscal_year),
+            "value": a.value,
+            "written": a.written,
+            "provisional": a.provisional,
+            "source": a.source,
+            "reference": a.reference,
+            "published": a.published.isoformat(),
+            "note": a.note,
+        }
         for a in records
     ]

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from geo.errors import DataError, DataErrors
 from geo.plan.actuals import Actual, Actuals, fiscal_label, plan_kpis
-from geo.plan.kpi import KPI, Number
+from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project
 from geo.yamlfile import load_located_yaml, pydantic_errors
 
@@ -42,11 +42,22 @@ Grade = Literal["達成", "A", "B", "C", "D", "未達成", "−"]
 GRADES: tuple[Grade, ...] = ("達成", "A", "B", "C", "D", "未達成", "−")
 # Text and symbol for every grade: a grade is never told by colour alone.
 GRADE_LABEL: dict[str, str] = {
-    "達成": "達成", "A": "A 順調", "B": "B 概ね順調", "C": "C やや遅れ", "D": "D 遅れ",
-    "未達成": "未達成", "−": "評価なし",
+    "達成": "達成",
+    "A": "A 順調",
+    "B": "B 概ね順調",
+    "C": "C やや遅れ",
+    "D": "D 遅れ",
+    "未達成": "未達成",
+    "−": "評価なし",
 }
 GRADE_SYMBOL: dict[str, str] = {
-    "達成": "◎", "A": "○", "B": "△", "C": "▲", "D": "×", "未達成": "✕", "−": "－",
+    "達成": "◎",
+    "A": "○",
+    "B": "△",
+    "C": "▲",
+    "D": "×",
+    "未達成": "✕",
+    "−": "－",
 }
 ON_TRACK: frozenset[str] = frozenset({"達成", "A"})
 NO_ACTUALS = "実績未登録"
@@ -216,8 +227,9 @@ def _by_year(records: Iterable[Actual]) -> dict[int, Actual]:
     return {a.fiscal_year: a for a in records}
 
 
-def grade_year(kid: str, kpi: KPI, records: Sequence[Actual], year: int,
-               thresholds: Thresholds | None = None) -> Evaluation:
+def grade_year(
+    kid: str, kpi: KPI, records: Sequence[Actual], year: int, thresholds: Thresholds | None = None
+) -> Evaluation:
     """The grade of ``year``; after the target year, the final grade (see module docs)."""
     th = thresholds or Thresholds()
     end = target_year(kpi)
@@ -226,8 +238,13 @@ def grade_year(kid: str, kpi: KPI, records: Sequence[Actual], year: int,
     by_year = _by_year(records)
     expected = expected_value(kpi, year)
     exp_rate = expected_share(kpi, year)
-    common = {"kpi_id": kid, "year": year, "expected": expected, "expected_rate": exp_rate,
-              "record": by_year.get(year)}
+    common = {
+        "kpi_id": kid,
+        "year": year,
+        "expected": expected,
+        "expected_rate": exp_rate,
+        "record": by_year.get(year),
+    }
     value, missing = observed(kpi, by_year, year)
     if value is None:
         if year in missing:
@@ -256,8 +273,14 @@ def final_grade(kid: str, kpi: KPI, records: Sequence[Actual]) -> Evaluation:
     end = target_year(kpi)
     by_year = _by_year(records)
     value, missing = observed(kpi, by_year, end)
-    common = {"kpi_id": kid, "year": end, "final": True, "expected": float(kpi.target.value),
-              "expected_rate": 1.0 if base_point(kpi) else None, "record": by_year.get(end)}
+    common = {
+        "kpi_id": kid,
+        "year": end,
+        "final": True,
+        "expected": float(kpi.target.value),
+        "expected_rate": 1.0 if base_point(kpi) else None,
+        "record": by_year.get(end),
+    }
     if value is None:
         years = "、".join(fiscal_label(y) for y in missing)
         return Evaluation(**common, grade="−", reason=f"目標年度の評価に必要な{years}の実績なし")
@@ -290,20 +313,32 @@ class KpiProgress(BaseModel):
     latest: Evaluation
 
 
-def plan_progress(plan: Plan, actuals: Actuals, thresholds: Thresholds | None = None) -> tuple[KpiProgress, ...]:
+def plan_progress(
+    plan: Plan, actuals: Actuals, thresholds: Thresholds | None = None
+) -> tuple[KpiProgress, ...]:
     out = []
     for kid, (project, kpi) in plan_kpis(plan).items():
         records = actuals.of(kid)
-        out.append(KpiProgress(id=kid, project=project, kpi=kpi, records=records,
-                               latest=latest(kid, kpi, records, thresholds)))
+        out.append(
+            KpiProgress(
+                id=kid,
+                project=project,
+                kpi=kpi,
+                records=records,
+                latest=latest(kid, kpi, records, thresholds),
+            )
+        )
     return tuple(out)
 
 
-def grades_for_year(plan: Plan, actuals: Actuals, year: int,
-                    thresholds: Thresholds | None = None) -> dict[str, Evaluation]:
+def grades_for_year(
+    plan: Plan, actuals: Actuals, year: int, thresholds: Thresholds | None = None
+) -> dict[str, Evaluation]:
     """KPI id → its grade for ``year`` (final grade for KPIs whose target year has passed)."""
-    return {kid: grade_year(kid, kpi, actuals.of(kid), year, thresholds)
-            for kid, (_, kpi) in plan_kpis(plan).items()}
+    return {
+        kid: grade_year(kid, kpi, actuals.of(kid), year, thresholds)
+        for kid, (_, kpi) in plan_kpis(plan).items()
+    }
 
 
 class AreaSummary(BaseModel):
@@ -324,18 +359,26 @@ def summarize(grades: Mapping[str, Evaluation], kids: Iterable[str]) -> AreaSumm
         counts[grades[k].grade] += 1
     graded = len(kids) - counts["−"]
     on_track = sum(counts[g] for g in ON_TRACK)
-    return AreaSummary(kpis=kids, counts=counts, graded=graded, on_track=on_track,
-                       share=on_track / graded if graded else None)
+    return AreaSummary(
+        kpis=kids,
+        counts=counts,
+        graded=graded,
+        on_track=on_track,
+        share=on_track / graded if graded else None,
+    )
 
 
 def area_summaries(plan: Plan, grades: Mapping[str, Evaluation]) -> dict[str, dict[str, AreaSummary]]:
     """``{"subprefectures": {short: …}, "regions": {id: …}}``: KPIs of the projects reaching it."""
     kpis = plan_kpis(plan)
     h = plan.hierarchy
-    subs = {s.short: summarize(grades, [k for k, (p, _) in kpis.items() if s.short in p.subprefectures])
-            for s in h.subprefectures}
-    regions = {r.id: summarize(grades, [k for k, (p, _) in kpis.items() if r.id in p.regions])
-               for r in h.regions}
+    subs = {
+        s.short: summarize(grades, [k for k, (p, _) in kpis.items() if s.short in p.subprefectures])
+        for s in h.subprefectures
+    }
+    regions = {
+        r.id: summarize(grades, [k for k, (p, _) in kpis.items() if r.id in p.regions]) for r in h.regions
+    }
     return {"subprefectures": subs, "regions": regions}
 
 

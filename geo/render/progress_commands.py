@@ -35,8 +35,9 @@ def _report(exc: DataError, err: TextIO) -> None:
         print(problem, file=err)
 
 
-def run_template(out_path: str | Path, data_dir: str | Path | None = None, *,
-                 err: TextIO | None = None) -> int:
+def run_template(
+    out_path: str | Path, data_dir: str | Path | None = None, *, err: TextIO | None = None
+) -> int:
     """Write the sheet a 振興局 fills in (UTF-8 with BOM, so Excel opens it as Japanese text)."""
     err = err or sys.stderr
     try:
@@ -52,11 +53,19 @@ def run_template(out_path: str | Path, data_dir: str | Path | None = None, *,
 
 def _describe(a: Actual) -> str:
     status = "速報" if a.provisional else "確報"
-    return f"{a.kpi_id} {fiscal_label(a.fiscal_year)}: {a.written}（{status}、{a.source}、{a.published.isoformat()}）"
+    when = a.published.isoformat()
+    return f"{a.kpi_id} {fiscal_label(a.fiscal_year)}: {a.written}（{status}、{a.source}、{when}）"
 
 
-def run_import(file: str | Path, data_dir: str | Path | None = None, *, dry_run: bool = False,
-               today: dt.date | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run_import(
+    file: str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """Validate ``file``, list what it adds or changes, then write ``data/actuals/actuals.csv``.
 
     Any error — in the file, or an existing record it would change that lives in another file
@@ -90,9 +99,15 @@ def run_import(file: str | Path, data_dir: str | Path | None = None, *, dry_run:
         elif old.same_content(a):
             same.append(a)
         elif Path(old.file).resolve() != target.resolve():
-            errors.append(DataError(
-                f"{a.kpi_id} {fiscal_label(a.fiscal_year)} is kept in {old.file}:{old.line}; change it there",
-                path=source, line=a.line, field="年度"))
+            errors.append(
+                DataError(
+                    f"{a.kpi_id} {fiscal_label(a.fiscal_year)} is kept in {old.file}:{old.line}; "
+                    "change it there",
+                    path=source,
+                    line=a.line,
+                    field="年度",
+                )
+            )
         else:
             changed.append((old, a))
     if errors:
@@ -102,23 +117,37 @@ def run_import(file: str | Path, data_dir: str | Path | None = None, *, dry_run:
     for a in added:
         print(f"+ {_describe(a)}", file=out)
     for old, a in changed:
-        print(f"~ {_describe(old)} → {a.written}（{'速報' if a.provisional else '確報'}、"
-              f"{a.source}、{a.published.isoformat()}）", file=out)
+        print(
+            f"~ {_describe(old)} → {a.written}（{'速報' if a.provisional else '確報'}、"
+            f"{a.source}、{a.published.isoformat()}）",
+            file=out,
+        )
     print(f"追加 {len(added)}件、変更 {len(changed)}件、変更なし {len(same)}件", file=out)
     if dry_run or not (added or changed):
         if dry_run:
             print("--dry-run: nothing was written", file=out)
         return 0
     replaced = {(a.kpi_id, a.fiscal_year) for _, a in changed}
-    kept = [a for a in existing if Path(a.file).resolve() == target.resolve()
-            and (a.kpi_id, a.fiscal_year) not in replaced]
+    kept = [
+        a
+        for a in existing
+        if Path(a.file).resolve() == target.resolve() and (a.kpi_id, a.fiscal_year) not in replaced
+    ]
     write_atomic(target, actuals_csv([*kept, *added, *(a for _, a in changed)]))
     print(f"{target}: written", file=out)
     return 0
 
 
-def run_report(year: str, region: str | None, fmt: str, data_dir: str | Path | None = None, *,
-               out: TextIO | None = None, err: TextIO | None = None, today: dt.date | None = None) -> int:
+def run_report(
+    year: str,
+    region: str | None,
+    fmt: str,
+    data_dir: str | Path | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    today: dt.date | None = None,
+) -> int:
     """The 連携会議 material for one fiscal year (md, csv or html) on ``out``."""
     out, err = out or sys.stdout, err or sys.stderr
     data = Path(data_dir or DEFAULT_DATA_DIR)
@@ -138,7 +167,9 @@ def run_report(year: str, region: str | None, fmt: str, data_dir: str | Path | N
         try:
             region = plan.region(region).id
         except KeyError:
-            print(f"--region: no 連携地域 {region!r} (known: {', '.join(r.id for r in plan.regions)})", file=err)
+            print(
+                f"--region: no 連携地域 {region!r} (known: {', '.join(r.id for r in plan.regions)})", file=err
+            )
             return 2
     text = build_report(plan, actuals, fy, region, thresholds, fmt)
     out.write(text if text.endswith("\n") else text + "\n")

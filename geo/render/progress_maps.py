@@ -17,8 +17,12 @@ from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR
 
 PROGRESS_LEVELS = {"subprefectures": "振興局", "regions": "連携地域"}
 # Share of graded KPIs that are 達成 or A 順調: four classes on a colour-blind-safe ramp.
-SHARE_CLASSES = ((0.25, "#fde0c5", "25%未満"), (0.5, "#facba6", "25〜50%未満"),
-                 (0.75, "#7fcdbb", "50〜75%未満"), (1.0, "#1d91c0", "75〜100%"))
+SHARE_CLASSES = (
+    (0.25, "#fde0c5", "25%未満"),
+    (0.5, "#facba6", "25〜50%未満"),
+    (0.75, "#7fcdbb", "50〜75%未満"),
+    (1.0, "#1d91c0", "75〜100%"),
+)
 NO_ACTUALS_LABEL = "実績なし"
 
 
@@ -43,8 +47,15 @@ def counts_text(s: AreaSummary) -> list[str]:
 
 def _options(ctx: MapContext, key: str, obj: str, feats: dict, base: dict, **extra: object) -> dict:
     # The options hokkaido.js's topoLayer reads (the same keys geo.render.maps passes).
-    return {"key": key, "topology": ctx.topology_url, "object": obj, "feats": feats, "base": base,
-            "credit": ctx.credit, **extra}
+    return {
+        "key": key,
+        "topology": ctx.topology_url,
+        "object": obj,
+        "feats": feats,
+        "base": base,
+        "credit": ctx.credit,
+        **extra,
+    }
 
 
 def _view(m, legends: list[Legend], summary: str) -> MapView:  # type: ignore[no-untyped-def]
@@ -52,32 +63,56 @@ def _view(m, legends: list[Legend], summary: str) -> MapView:  # type: ignore[no
     return MapView(name=name, script=script, legends=tuple(legends), summary=summary)
 
 
-def area_progress_map(ctx: MapContext, level: str, year: int, summaries: Mapping[str, AreaSummary],
-                      links: Mapping[str, str] | None = None, *, embed: bool = False) -> MapView:
+def area_progress_map(
+    ctx: MapContext,
+    level: str,
+    year: int,
+    summaries: Mapping[str, AreaSummary],
+    links: Mapping[str, str] | None = None,
+    *,
+    embed: bool = False,
+) -> MapView:
     """振興局 or 連携地域 coloured by the share of their KPIs on track in ``year``."""
     h = ctx.atlas.hierarchy
-    names = ({s.short: s.name for s in h.subprefectures} if level == "subprefectures"
-             else {r.id: r.full_name for r in h.regions})
+    names = (
+        {s.short: s.name for s in h.subprefectures}
+        if level == "subprefectures"
+        else {r.id: r.full_name for r in h.regions}
+    )
     feats = {}
     for key, s in summaries.items():
         tip = [names[key], f"{fiscal_label(year)}年度", share_text(s), *counts_text(s)]
         feats[key] = {"c": share_color(s.share), "t": tip, "h": (links or {}).get(key)}
     m = new_map(f"progress-{level}-{year}", embed=embed)
-    TopoLayer(f"KPIの進捗（{PROGRESS_LEVELS[level]}）", _options(
-        ctx, f"progress-{level}", level, feats, {"color": "#636363", "weight": 1.2, "fillOpacity": 0.85},
-        fit=True), overlay=False).add_to(m)
+    TopoLayer(
+        f"KPIの進捗（{PROGRESS_LEVELS[level]}）",
+        _options(
+            ctx,
+            f"progress-{level}",
+            level,
+            feats,
+            {"color": "#636363", "weight": 1.2, "fillOpacity": 0.85},
+            fit=True,
+        ),
+        overlay=False,
+    ).add_to(m)
     items = tuple(LegendItem(c, f"順調以上の割合 {lab}") for _, c, lab in SHARE_CLASSES)
-    legend = Legend(f"順調以上（達成・A）の KPI の割合（{fiscal_label(year)}年度）",
-                    (*items, LegendItem(NO_ACTUAL_COLOR, f"{NO_ACTUALS_LABEL}（評価できる KPI がない）")))
+    legend = Legend(
+        f"順調以上（達成・A）の KPI の割合（{fiscal_label(year)}年度）",
+        (*items, LegendItem(NO_ACTUAL_COLOR, f"{NO_ACTUALS_LABEL}（評価できる KPI がない）")),
+    )
     graded = sum(s.share is not None for s in summaries.values())
-    summary = (f"{PROGRESS_LEVELS[level]}ごとに、及ぶプロジェクトの KPI のうち{fiscal_label(year)}年度に"
-               f"順調以上（達成・A 順調）のものの割合で色分けした地図。{len(summaries)}地域のうち"
-               f"{graded}地域に評価できる実績があります。")
+    summary = (
+        f"{PROGRESS_LEVELS[level]}ごとに、及ぶプロジェクトの KPI のうち{fiscal_label(year)}年度に"
+        f"順調以上（達成・A 順調）のものの割合で色分けした地図。{len(summaries)}地域のうち"
+        f"{graded}地域に評価できる実績があります。"
+    )
     return _view(m, [legend], summary)
 
 
-def kpi_progress_map(ctx: MapContext, kid: str, project: Project, ev: Evaluation, *,
-                     embed: bool = False) -> MapView:
+def kpi_progress_map(
+    ctx: MapContext, kid: str, project: Project, ev: Evaluation, *, embed: bool = False
+) -> MapView:
     """The KPI's 振興局 coloured by its latest grade (text and symbol in the tooltip)."""
     h = ctx.atlas.hierarchy
     color = GRADE_COLORS[ev.grade] if ev.year is not None else NO_ACTUAL_COLOR
@@ -91,10 +126,22 @@ def kpi_progress_map(ctx: MapContext, kid: str, project: Project, ev: Evaluation
         else:
             feats[s.short] = {"t": tip}
     m = new_map(f"kpiprogress-{kid}", embed=embed)
-    TopoLayer("KPIの評価", _options(ctx, "kpi-progress", "subprefectures", feats,
-                                   {"color": "#636363", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.85},
-                                   fit=list(project.subprefectures)), overlay=False).add_to(m)
+    TopoLayer(
+        "KPIの評価",
+        _options(
+            ctx,
+            "kpi-progress",
+            "subprefectures",
+            feats,
+            {"color": "#636363", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.85},
+            fit=list(project.subprefectures),
+        ),
+        overlay=False,
+    ).add_to(m)
     items = [LegendItem(GRADE_COLORS[g], f"{GRADE_SYMBOL[g]} {GRADE_LABEL[g]}") for g in GRADES if g != "−"]
-    items += [LegendItem(NO_ACTUAL_COLOR, f"{NO_ACTUALS_LABEL}・評価なし（−）"), LegendItem("#ffffff", "対象外")]
+    items += [
+        LegendItem(NO_ACTUAL_COLOR, f"{NO_ACTUALS_LABEL}・評価なし（−）"),
+        LegendItem("#ffffff", "対象外"),
+    ]
     summary = f"KPI {kid} の対象の振興局を、評価 {grade}{when} の色で塗った地図。"
     return _view(m, [Legend("KPI の評価", tuple(items))], summary)

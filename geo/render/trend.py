@@ -7,10 +7,9 @@ colour (base ■, target ◆, actual ●, provisional ○ 速報, expected dashe
 
 from __future__ import annotations
 
+import math
 from html import escape
 from typing import Any
-
-import math
 
 from geo.plan.actuals import fiscal_label
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL
@@ -31,8 +30,11 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
     pts = data["points"]
     base, target = data["base"], data["target"]
     period = data["period"]
-    series = [(p["year"], p["compared"] if period else p["actual"], p) for p in pts
-              if (p["compared"] if period else p["actual"]) is not None]
+    series = [
+        (p["year"], p["compared"] if period else p["actual"], p)
+        for p in pts
+        if (p["compared"] if period else p["actual"]) is not None
+    ]
     values = [v for _, v, _ in series] + [target["value"]] + ([base["value"]] if base else [])
     values += [p["expected"] for p in pts if p["expected"] is not None]
     lo, hi, ticks = _axis(min(values), max(values), factor)
@@ -51,30 +53,47 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
 
     tid, did = f"{ident}-title", f"{ident}-desc"
     desc = _description(data, series, factor, unit)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
-           f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
-           f'<title id="{tid}">{escape(title)}</title>', f'<desc id="{did}">{escape(desc)}</desc>',
-           f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#bdbdbd"/>']
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
+        f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
+        f'<title id="{tid}">{escape(title)}</title>',
+        f'<desc id="{did}">{escape(desc)}</desc>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#bdbdbd"/>',
+    ]
     for v in ticks:  # y grid and labels
         out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(v)}" y2="{y(v)}" stroke="#eeeeee"/>')
-        out.append(f'<text x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
-                   f'{escape(_fmt(v, factor, unit))}</text>')
+        out.append(
+            f'<text x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
+            f"{escape(_fmt(v, factor, unit))}</text>"
+        )
     for yr in range(int(x0) + (0 if x0 == int(x0) else 1), int(x1) + 1):
         label = fiscal_label(yr)
-        out.append(f'<text x="{x(yr)}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
-                   f'fill="{INK}">{escape(label.split("(")[0])}</text>')
-        out.append(f'<text x="{x(yr)}" y="{TOP + ph + 30}" text-anchor="middle" font-size="10" '
-                   f'fill="#636363">{yr}</text>')
+        out.append(
+            f'<text x="{x(yr)}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
+            f'fill="{INK}">{escape(label.split("(")[0])}</text>'
+        )
+        out.append(
+            f'<text x="{x(yr)}" y="{TOP + ph + 30}" text-anchor="middle" font-size="10" '
+            f'fill="#636363">{yr}</text>'
+        )
     # The expected line: base → target (a period total: 0 before the period → target).
     if base:
-        out.append(f'<line class="expected" x1="{x(base["year"])}" y1="{y(base["value"])}" '
-                   f'x2="{x(target["year"])}" y2="{y(target["value"])}" stroke="{EXPECTED}" '
-                   'stroke-width="2" stroke-dasharray="6 4"/>')
-        out.append(f'<rect class="base" x="{x(base["year"]) - 5}" y="{y(base["value"]) - 5}" width="10" '
-                   f'height="10" fill="{INK}"><title>基準値 {escape(_fmt(base["value"], factor, unit))}</title></rect>')
+        out.append(
+            f'<line class="expected" x1="{x(base["year"])}" y1="{y(base["value"])}" '
+            f'x2="{x(target["year"])}" y2="{y(target["value"])}" stroke="{EXPECTED}" '
+            'stroke-width="2" stroke-dasharray="6 4"/>'
+        )
+        out.append(
+            f'<rect class="base" x="{x(base["year"]) - 5}" y="{y(base["value"]) - 5}" width="10" '
+            f'height="10" fill="{INK}"><title>基準値 {escape(_fmt(base["value"], factor, unit))}</title>'
+            "</rect>"
+        )
     tx, ty = x(target["year"]), y(target["value"])
-    out.append(f'<path class="target" d="M{tx} {ty - 8}L{tx + 8} {ty}L{tx} {ty + 8}L{tx - 8} {ty}Z" '
-               f'fill="{TARGET}"><title>目標値 {escape(target["written"])}（{escape(target["label"])}）</title></path>')
+    out.append(
+        f'<path class="target" d="M{tx} {ty - 8}L{tx + 8} {ty}L{tx} {ty + 8}L{tx - 8} {ty}Z" '
+        f'fill="{TARGET}"><title>目標値 {escape(target["written"])}（{escape(target["label"])}）'
+        "</title></path>"
+    )
     if len(series) > 1:
         path = " ".join(f"{x(yr)},{y(v)}" for yr, v, _ in series)
         out.append(f'<polyline points="{path}" fill="none" stroke="{ACTUAL}" stroke-width="2"/>')
@@ -83,28 +102,44 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
         fill = "#ffffff" if prov else ACTUAL
         tip = f"実績 {p['label']}：{_fmt(v, factor, unit)}" + ("（速報）" if prov else "")
         cls = "actual provisional" if prov else "actual"
-        out.append(f'<circle class="{cls}" cx="{x(yr)}" cy="{y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
-                   f'stroke-width="2.5"><title>{escape(tip)}</title></circle>')
+        out.append(
+            f'<circle class="{cls}" cx="{x(yr)}" cy="{y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
+            f'stroke-width="2.5"><title>{escape(tip)}</title></circle>'
+        )
         if prov:
-            out.append(f'<text x="{x(yr)}" y="{y(v) - 10}" text-anchor="middle" font-size="10" '
-                       f'fill="{INK}">速報</text>')
+            out.append(
+                f'<text x="{x(yr)}" y="{y(v) - 10}" text-anchor="middle" font-size="10" '
+                f'fill="{INK}">速報</text>'
+            )
     ly = H - 14  # legend: shapes and words
-    items = [("rect", "基準値"), ("dash", "見込み（基準値→目標値の直線）"), ("dot", "実績"), ("ring", "速報"),
-             ("diamond", "目標値")]
+    items = [
+        ("rect", "基準値"),
+        ("dash", "見込み（基準値→目標値の直線）"),
+        ("dot", "実績"),
+        ("ring", "速報"),
+        ("diamond", "目標値"),
+    ]
     lx = LEFT
     for kind, text in items:
         if kind == "rect":
             out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{INK}"/>')
         elif kind == "dash":
-            out.append(f'<line x1="{lx - 4}" x2="{lx + 14}" y1="{ly - 4}" y2="{ly - 4}" stroke="{EXPECTED}" '
-                       'stroke-width="2" stroke-dasharray="6 4"/>')
+            out.append(
+                f'<line x1="{lx - 4}" x2="{lx + 14}" y1="{ly - 4}" y2="{ly - 4}" stroke="{EXPECTED}" '
+                'stroke-width="2" stroke-dasharray="6 4"/>'
+            )
         elif kind == "dot":
             out.append(f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="{ACTUAL}"/>')
         elif kind == "ring":
-            out.append(f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="#ffffff" stroke="{ACTUAL}" stroke-width="2"/>')
+            out.append(
+                f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="#ffffff" stroke="{ACTUAL}" '
+                'stroke-width="2"/>'
+            )
         else:
-            out.append(f'<path d="M{lx + 5} {ly - 11}L{lx + 12} {ly - 4}L{lx + 5} {ly + 3}L{lx - 2} {ly - 4}Z" '
-                       f'fill="{TARGET}"/>')
+            out.append(
+                f'<path d="M{lx + 5} {ly - 11}L{lx + 12} {ly - 4}L{lx + 5} {ly + 3}L{lx - 2} {ly - 4}Z" '
+                f'fill="{TARGET}"/>'
+            )
         out.append(f'<text x="{lx + 18}" y="{ly}" font-size="11" fill="{INK}">{escape(text)}</text>')
         lx += 30 + len(text) * 11
     out.append("</svg>")
@@ -139,9 +174,13 @@ def _description(data: dict[str, Any], series: list, factor: int, unit: str) -> 
     if data["period"]:
         parts.append(f"期間の{data['aggregate']}で評価（実績は年度ごとの値の{data['aggregate']}）")
     if series:
-        parts.append("実績 " + "、".join(
-            f"{p['label']} {_fmt(v, factor, unit)}" + ("（速報）" if p["provisional"] else "")
-            for _, v, p in series))
+        parts.append(
+            "実績 "
+            + "、".join(
+                f"{p['label']} {_fmt(v, factor, unit)}" + ("（速報）" if p["provisional"] else "")
+                for _, v, p in series
+            )
+        )
         g = data["latest"]
         parts.append(f"評価 {GRADE_SYMBOL[g['grade']]} {GRADE_LABEL[g['grade']]}")
     else:

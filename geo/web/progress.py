@@ -135,8 +135,11 @@ def _area_map(s: State, arg: str, embed: bool) -> MapView:
     if level not in progress_maps.PROGRESS_LEVELS or not year.isdigit() or not FY_MIN <= int(year) <= FY_MAX:
         raise KeyError(arg)
     summaries = area_summaries(s.plan, grades(s, int(year)))[level]
-    links = ({k: url_for("progress.index", sub=k) for k in summaries} if level == "subprefectures"
-             else {k: url_for("progress.index", region=k) for k in summaries})
+    links = (
+        {k: url_for("progress.index", sub=k) for k in summaries}
+        if level == "subprefectures"
+        else {k: url_for("progress.index", region=k) for k in summaries}
+    )
     return progress_maps.area_progress_map(pages._context(s), level, int(year), summaries, links, embed=embed)
 
 
@@ -158,8 +161,10 @@ def grade_badge(ev: Evaluation, *, with_year: bool = True) -> Markup:
     if with_year and ev.year is not None:
         when = f"（{fiscal_label(ev.year).split('(')[0]}{'・最終' if ev.final else ''}）"
     text = f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade] if ev.year is not None else NO_ACTUALS}{when}"
-    return Markup('<span class="grade" data-grade="{g}"><span class="swatch" style="background:{c}" '
-                  'aria-hidden="true"></span>{t}</span>').format(g=ev.grade, c=GRADE_COLORS[ev.grade], t=text)
+    return Markup(
+        '<span class="grade" data-grade="{g}"><span class="swatch" style="background:{c}" '
+        'aria-hidden="true"></span>{t}</span>'
+    ).format(g=ev.grade, c=GRADE_COLORS[ev.grade], t=text)
 
 
 def trend_block(kid: str) -> dict[str, Any]:
@@ -178,9 +183,15 @@ def _helpers() -> dict[str, Any]:
     def kpi_progress(kid: str) -> Evaluation:
         return row(state(), kid).latest
 
-    return {"kpi_progress": kpi_progress, "grade_badge": grade_badge, "trend_block": trend_block,
-            "rate_text": rate_text, "NO_ACTUALS": NO_ACTUALS, "value_text": value_text,
-            "value_in_unit": value_in_unit}
+    return {
+        "kpi_progress": kpi_progress,
+        "grade_badge": grade_badge,
+        "trend_block": trend_block,
+        "rate_text": rate_text,
+        "NO_ACTUALS": NO_ACTUALS,
+        "value_text": value_text,
+        "value_in_unit": value_in_unit,
+    }
 
 
 def value_in_unit(value: float | None, factor: int, unit: str) -> str:
@@ -206,12 +217,31 @@ def index() -> str:
     summaries = area_summaries(s.plan, grades(s, year))
     arg = f"{level}.{year}"
     return pages._render(
-        "progress.html", rows=shown, total=len(rows(s)), actuals=s.actuals, sort=key, desc=desc,
-        region=region, sub=sub, year=year, years=years(s), level=level, levels=progress_maps.PROGRESS_LEVELS,
-        summaries=summaries[level], area_names=_area_names(s, level), fiscal_label=fiscal_label,
-        map=pages.map_block("progress", arg), grades=GRADES, grade_label=GRADE_LABEL, grade_symbol=GRADE_SYMBOL,
-        grade_colors=GRADE_COLORS, query=_query, thresholds=s.thresholds, regions=s.plan.regions,
-        kpi_text=kpi_text, share_text=progress_maps.share_text,
+        "progress.html",
+        rows=shown,
+        total=len(rows(s)),
+        actuals=s.actuals,
+        sort=key,
+        desc=desc,
+        region=region,
+        sub=sub,
+        year=year,
+        years=years(s),
+        level=level,
+        levels=progress_maps.PROGRESS_LEVELS,
+        summaries=summaries[level],
+        area_names=_area_names(s, level),
+        fiscal_label=fiscal_label,
+        map=pages.map_block("progress", arg),
+        grades=GRADES,
+        grade_label=GRADE_LABEL,
+        grade_symbol=GRADE_SYMBOL,
+        grade_colors=GRADE_COLORS,
+        query=_query,
+        thresholds=s.thresholds,
+        regions=s.plan.regions,
+        kpi_text=kpi_text,
+        share_text=progress_maps.share_text,
         json_url=url_for("progress.api", **request.args.to_dict()),
         csv_url=url_for("progress.csv_file", **request.args.to_dict()),
         embed_url=url_for("progress.embed", level=level, year=year),
@@ -243,8 +273,9 @@ def csv_file() -> Response:
     s = state()
     shown, _, _ = _sorted(s)
     body = progress_csv(shown, region_names(s)).encode("utf-8")
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": "attachment; filename=progress.csv"})
+    return Response(
+        body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=progress.csv"}
+    )
 
 
 @bp.get("/embed/progress")
@@ -254,8 +285,14 @@ def embed() -> str:
     block = pages.map_block("progress", f"{level}.{year}", True)
     title = f"KPI の進捗（{progress_maps.PROGRESS_LEVELS[level]}・{fiscal_label(year)}年度）"
     preload = [url_for("api.topology", v=s.version)]
-    return render_template("embed.html", map=block, title=title, back=url_for("progress.index", level=level,
-                           year=year), credit=CREDIT, preload=preload)
+    return render_template(
+        "embed.html",
+        map=block,
+        title=title,
+        back=url_for("progress.index", level=level, year=year),
+        credit=CREDIT,
+        preload=preload,
+    )
 
 
 @bp.get("/progress/kpi/<kid>")
@@ -265,9 +302,15 @@ def kpi(kid: str) -> str:
         abort(404, f"no KPI {kid!r}")
     block = trend_block(kid)
     return pages._render(
-        "progress_kpi.html", kid=kid, t=block, map=pages.map_block("kpi-progress", kid),
-        json_url=url_for("progress.api_kpi", kid=kid), value_in_unit=value_in_unit, kpi_text=kpi_text,
-        embed_url=url_for("progress.embed_kpi", kid=kid), embed_title=f"KPI の評価：{kpi_text(block['row'].kpi)}",
+        "progress_kpi.html",
+        kid=kid,
+        t=block,
+        map=pages.map_block("kpi-progress", kid),
+        json_url=url_for("progress.api_kpi", kid=kid),
+        value_in_unit=value_in_unit,
+        kpi_text=kpi_text,
+        embed_url=url_for("progress.embed_kpi", kid=kid),
+        embed_title=f"KPI の評価：{kpi_text(block['row'].kpi)}",
     )
 
 
@@ -277,9 +320,14 @@ def embed_kpi(kid: str) -> str:
     if kid not in plan_kpis(s.plan):
         abort(404, f"no KPI {kid!r}")
     block = pages.map_block("kpi-progress", kid, True)
-    return render_template("embed.html", map=block, title=f"KPI {kid} の評価",
-                           back=url_for("progress.kpi", kid=kid), credit=CREDIT,
-                           preload=[url_for("api.topology", v=s.version)])
+    return render_template(
+        "embed.html",
+        map=block,
+        title=f"KPI {kid} の評価",
+        back=url_for("progress.kpi", kid=kid),
+        credit=CREDIT,
+        preload=[url_for("api.topology", v=s.version)],
+    )
 
 
 @bp.get("/api/progress/kpi/<kid>")
@@ -305,5 +353,7 @@ def progress_urls(s: State) -> list[str]:
     """Every URL of these pages, for the static export (call inside a request context)."""
     kids = list(plan_kpis(s.plan))
     urls = [url_for("progress.index"), url_for("progress.api"), url_for("progress.csv_file")]
-    urls += [url_for("progress.kpi", kid=k) for k in kids] + [url_for("progress.api_kpi", kid=k) for k in kids]
+    urls += [url_for("progress.kpi", kid=k) for k in kids] + [
+        url_for("progress.api_kpi", kid=k) for k in kids
+    ]
     return urls

@@ -31,7 +31,7 @@ class State:
     coverage: Coverage
     topology: Topology
     version: str  # changes whenever the data does: part of every cacheable URL
-    actuals: Actuals = field(default_factory=Actuals)  # data/actuals: KPI 実績値 (推進管理); empty → 実績未登録
+    actuals: Actuals = field(default_factory=Actuals)  # data/actuals (推進管理); none → 実績未登録
     thresholds: Thresholds = field(default_factory=Thresholds)  # data/progress.yaml
     maps: dict[tuple, Any] = field(default_factory=dict, compare=False, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, compare=False, repr=False)

@@ -113,8 +113,10 @@ def test_axe_progress_and_narrow_screen(browser, progress_server) -> None:
             pg.goto(progress_server + path)
             wait_for_map(pg)
             pg.add_script_tag(path=str(AXE))
-            result = pg.evaluate("async () => JSON.stringify((await axe.run()).violations.map("
-                                 "v => ({id: v.id, impact: v.impact, nodes: v.nodes.length})))")
+            result = pg.evaluate(
+                "async () => JSON.stringify((await axe.run()).violations.map("
+                "v => ({id: v.id, impact: v.impact, nodes: v.nodes.length})))"
+            )
             violations = json.loads(result)
             assert violations == [], (path, violations)
             # Nothing but the scrollable tables and chart is wider than the phone.
