@@ -305,3 +305,21 @@ def test_report_arguments(data_dir) -> None:
     assert run_report("R99x", None, "md", data_dir, out=io.StringIO(), err=err) == 2
     assert "--year" in err.getvalue()
     assert run_report("R1", "nowhere", "md", data_dir, out=io.StringIO(), err=err) == 2
+
+
+def test_json_twins_of_kpi_and_town_pages(client, empty_client) -> None:
+    kpi = client.get("/api/kpis/donan-industry-jobs-1").get_json()
+    assert kpi["progress"]["grade"] == "B" and kpi["progress"]["year"] == 2016
+    town = client.get("/api/municipalities/01202").get_json()
+    assert town["kpi_progress"]["donan-shinkansen-exchange-1"]["grade"] == "未達成"
+    assert len(town["kpi_progress"]) == sum(len(p["kpis"]) for p in town["projects"])
+    empty = empty_client.get("/api/municipalities/01202").get_json()
+    assert {g["reason"] for g in empty["kpi_progress"].values()} == {NO_ACTUALS}
+
+
+def test_links_stay_few_for_the_static_export(client) -> None:
+    page = text(client, "/progress?sort=grade&order=desc&year=2016&level=regions&region=donan")
+    links = set(re.findall(r'href="(/progress\?[^"]*)"', page))
+    for link in links:
+        has_sort, has_map = "sort=" in link, ("year=" in link or "level=" in link)
+        assert not (has_sort and has_map), link  # sort links and map switches do not multiply

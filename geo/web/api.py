@@ -29,6 +29,7 @@ from geo.render.views import (
     town_json,
 )
 from geo.web.errors import json_error
+from geo.web.progress import kpi_progress_json
 from geo.web.state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -120,6 +121,9 @@ def municipality(code: str) -> dict:
     s = state()
     m = lookup_municipality(code)
     out = town_json(s.atlas, s.plan, s.coverage, m)
+    # 推進管理: each KPI's latest grade and year, as the town page shows it.
+    kids = [f"{p['id']}-{i + 1}" for p in out["projects"] for i in range(len(p["kpis"]))]
+    out["kpi_progress"] = {kid: kpi_progress_json(kid) for kid in kids}
     ward = s.atlas.ward(code)
     if ward is not None:
         out["ward"] = {"code": ward.code, "name": ward.name, "full_name": ward.full_name}
@@ -171,7 +175,8 @@ def kpi(kid: str) -> dict:
     except KeyError:
         raise ApiError(404, f"id: no KPI {kid!r}") from None
     return {**kpi_json(entry, family_of(s.plan, entry)),
-            "class_color": change_classes(s.plan).color(entry.percent)}
+            "class_color": change_classes(s.plan).color(entry.percent),
+            "progress": kpi_progress_json(entry.id)}
 
 
 @bp.get("/kpis/families/<key>")

@@ -32,6 +32,7 @@ from geo.render.progress import (
     GRADE_COLORS,
     SORT_KEYS,
     filter_rows,
+    grade_json,
     kpi_text,
     progress_csv,
     progress_json,
@@ -178,6 +179,12 @@ def trend_block(kid: str) -> dict[str, Any]:
     return {"row": r, "data": data, "svg": Markup(svg), "factor": factor, "unit": unit}
 
 
+def kpi_progress_json(kid: str) -> dict[str, Any]:
+    """A KPI's latest grade for other JSON twins (/api/kpis/<id>, /api/municipalities/<code>)."""
+    s = state()
+    return {**grade_json(row(s, kid).latest), "url": url_for("progress.api_kpi", kid=kid)}
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     def kpi_progress(kid: str) -> Evaluation:
@@ -203,8 +210,15 @@ def value_in_unit(value: float | None, factor: int, unit: str) -> str:
 # --- pages ------------------------------------------------------------------------------------
 
 
+# Which parameters a link carries: the table's sort links keep the filters, the map's switches
+# keep each other. Few combinations, so a static export (which follows links) stays small.
+_LINK_KEEPS = {"sort": ("region", "sub"), "year": ("level",), "level": ("year",)}
+
+
 def _query(**changes: Any) -> str:
-    args = {**request.args.to_dict(), **changes}
+    (kind,) = [k for k in _LINK_KEEPS if k in changes]
+    keep = {k: request.args.get(k) for k in _LINK_KEEPS[kind]}
+    args = {**keep, **changes}
     return url_for("progress.index", **{k: v for k, v in args.items() if v not in (None, "")})
 
 
@@ -347,13 +361,3 @@ def trend_file(kid: str) -> Response:
     if kid not in plan_kpis(s.plan):
         abort(404, f"no KPI {kid!r}")
     return Response(str(trend_block(kid)["svg"]), mimetype="image/svg+xml")
-
-
-def progress_urls(s: State) -> list[str]:
-    """Every URL of these pages, for the static export (call inside a request context)."""
-    kids = list(plan_kpis(s.plan))
-    urls = [url_for("progress.index"), url_for("progress.api"), url_for("progress.csv_file")]
-    urls += [url_for("progress.kpi", kid=k) for k in kids] + [
-        url_for("progress.api_kpi", kid=k) for k in kids
-    ]
-    return urls
