@@ -194,9 +194,9 @@ def test_town_page_shows_latest_grade(client) -> None:
 # --- commands ------------------------------------------------------------------------------------
 
 
-def test_template_round_trip(tmp_path, data_dir) -> None:
+def test_template_round_trip(tmp_path, data) -> None:
     out = tmp_path / "sheet.csv"
-    assert run_template(out, data_dir) == 0
+    assert run_template(out, data) == 0
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
     header = rows[0]
     assert header[:8] == [
@@ -223,10 +223,6 @@ def test_template_round_trip(tmp_path, data_dir) -> None:
     buf = io.StringIO()
     csv.writer(buf).writerows(rows)
     out.write_text(buf.getvalue(), encoding="utf-8")
-    data = tmp_path / "data"
-    import shutil
-
-    shutil.copytree(data_dir, data)
     log = io.StringIO()
     assert run_import(out, data, out=log, err=log) == 0
     assert "+ tokachi-next-industry-2 H30(2018): 15件" in log.getvalue()
@@ -236,11 +232,15 @@ def test_template_round_trip(tmp_path, data_dir) -> None:
     assert written.count("\n") == 11  # header + 9 fixture rows + 1
 
 
-def test_import_error_changes_nothing(tmp_path, data_dir) -> None:
+@pytest.fixture()
+def data(tmp_path, data_dir) -> Path:
+    """A fresh copy of the folder with the fixture actuals, for a test that imports into it."""
     import shutil
 
-    data = tmp_path / "data"
-    shutil.copytree(data_dir, data)
+    return Path(shutil.copytree(data_dir, tmp_path / "data"))
+
+
+def test_import_error_changes_nothing(tmp_path, data) -> None:
     before = (data / "actuals" / "actuals.csv").read_bytes()
     bad = tmp_path / "bad.csv"
     bad.write_text(
@@ -257,11 +257,7 @@ def test_import_error_changes_nothing(tmp_path, data_dir) -> None:
     assert sorted(p.name for p in (data / "actuals").iterdir()) == ["README.md", "actuals.csv"]
 
 
-def test_import_shows_changes_and_dry_run(tmp_path, data_dir) -> None:
-    import shutil
-
-    data = tmp_path / "data"
-    shutil.copytree(data_dir, data)
+def test_import_shows_changes_and_dry_run(tmp_path, data) -> None:
     before = (data / "actuals" / "actuals.csv").read_bytes()
     fix = tmp_path / "fix.csv"
     fix.write_text(

@@ -474,12 +474,18 @@ def _record(
         err("kpi_id", f"unknown KPI {kid!r}{hint}")
         return None
     kpi = kpis[kid][1]
-    year: int | None = None
-    try:
-        if not _blank(c.get("年度")):
-            year = parse_fiscal_year(c["年度"])
-    except ValueError as exc:
-        err("年度", str(exc))
+
+    def parsed(field: str, parse: Any) -> Any:
+        # A blank required field was reported above; a bad one is reported here, once.
+        if _blank(c.get(field)):
+            return None
+        try:
+            return parse(c[field])
+        except ValueError as exc:
+            err(field, str(exc))
+            return None
+
+    year: int | None = parsed("年度", parse_fiscal_year)
     if year is not None:
         first, last = year_range(kpi)
         if year < first:
@@ -499,18 +505,8 @@ def _record(
             )
         elif year > fiscal_year_of(today):
             err("年度", f"{fiscal_label(year)} has not begun (today is {today.isoformat()})")
-    value = written = None
-    try:
-        if not _blank(c.get("実績値")):
-            value, written = parse_actual_value(c["実績値"], kpi)
-    except ValueError as exc:
-        err("実績値", str(exc))
-    published = None
-    try:
-        if not _blank(c.get("公表日")):
-            published = parse_date(c["公表日"])
-    except ValueError as exc:
-        err("公表日", str(exc))
+    value, written = parsed("実績値", lambda v: parse_actual_value(v, kpi)) or (None, None)
+    published = parsed("公表日", parse_date)
     if published is not None:
         if published > today:
             err("公表日", f"{published.isoformat()} is in the future")

@@ -121,29 +121,39 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
     ]
     lx = LEFT
     for kind, text in items:
-        if kind == "rect":
-            out.append(f'<rect x="{lx}" y="{ly - 9}" width="10" height="10" fill="{INK}"/>')
-        elif kind == "dash":
-            out.append(
-                f'<line x1="{lx - 4}" x2="{lx + 14}" y1="{ly - 4}" y2="{ly - 4}" stroke="{EXPECTED}" '
-                'stroke-width="2" stroke-dasharray="6 4"/>'
-            )
-        elif kind == "dot":
-            out.append(f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="{ACTUAL}"/>')
-        elif kind == "ring":
-            out.append(
-                f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="#ffffff" stroke="{ACTUAL}" '
-                'stroke-width="2"/>'
-            )
-        else:
-            out.append(
-                f'<path d="M{lx + 5} {ly - 11}L{lx + 12} {ly - 4}L{lx + 5} {ly + 3}L{lx - 2} {ly - 4}Z" '
-                f'fill="{TARGET}"/>'
-            )
+        out.append(_LEGEND_MARKS[kind].format(**_mark_args(lx, ly)))
         out.append(f'<text x="{lx + 18}" y="{ly}" font-size="11" fill="{INK}">{escape(text)}</text>')
         lx += 30 + len(text) * 11
     out.append("</svg>")
     return "\n".join(out)
+
+
+# The legend's marks, one shape per series (never colour alone).
+_LEGEND_MARKS = {
+    "rect": '<rect x="{x}" y="{y9}" width="10" height="10" fill="{ink}"/>',
+    "dash": '<line x1="{xm4}" x2="{x14}" y1="{y4}" y2="{y4}" stroke="{expected}" stroke-width="2" '
+    'stroke-dasharray="6 4"/>',
+    "dot": '<circle cx="{x5}" cy="{y4}" r="5" fill="{actual}"/>',
+    "ring": '<circle cx="{x5}" cy="{y4}" r="5" fill="#ffffff" stroke="{actual}" stroke-width="2"/>',
+    "diamond": '<path d="M{x5} {y11}L{x12} {y4}L{x5} {y3}L{xm2} {y4}Z" fill="{target}"/>',
+}
+
+
+def _mark_args(x: int, y: int) -> dict[str, object]:
+    colours = {"ink": INK, "expected": EXPECTED, "actual": ACTUAL, "target": TARGET}
+    return {
+        **colours,
+        "x": x,
+        "x5": x + 5,
+        "x12": x + 12,
+        "x14": x + 14,
+        "xm2": x - 2,
+        "xm4": x - 4,
+        "y4": y - 4,
+        "y9": y - 9,
+        "y11": y - 11,
+        "y3": y + 3,
+    }
 
 
 def _axis(lo: float, hi: float, factor: int) -> tuple[float, float, list[float]]:
