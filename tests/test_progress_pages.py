@@ -104,6 +104,7 @@ def test_progress_page_shows_text_and_symbol(client) -> None:
     row = re.search(r'<tr data-kpi="donan-industry-jobs-1">(.*?)</tr>', page, re.S)[1]
     assert "△ B 概ね順調" in row and "（H28）" in row
     assert "第2回連携会議資料 p.4" in row  # a document reference, not a link
+    assert "累計 90件" in row  # the running sum the grade rests on, beside the year's own 50件
     row = re.search(r'<tr data-kpi="rumoi-food-health-1">(.*?)</tr>', page, re.S)[1]
     assert '<a href="https://example.org/shuno" rel="noopener">' in row
     assert "▲ C やや遅れ" in row

@@ -17,11 +17,12 @@ from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR
 
 PROGRESS_LEVELS = {"subprefectures": "振興局", "regions": "連携地域"}
 # Share of graded KPIs that are 達成 or A 順調: four classes on a colour-blind-safe ramp.
+# ColorBrewer PuOr (colour-blind safe), orange = few on track, purple = many; distinct from the grey.
 SHARE_CLASSES = (
-    (0.25, "#fde0c5", "25%未満"),
-    (0.5, "#facba6", "25〜50%未満"),
-    (0.75, "#7fcdbb", "50〜75%未満"),
-    (1.0, "#1d91c0", "75〜100%"),
+    (0.25, "#e08214", "25%未満"),
+    (0.5, "#fdb863", "25〜50%未満"),
+    (0.75, "#b2abd2", "50〜75%未満"),
+    (1.0, "#5e3c99", "75〜100%"),
 )
 NO_ACTUALS_LABEL = "実績なし"
 
