@@ -320,3 +320,19 @@ def test_links_stay_few_for_the_static_export(client) -> None:
     for link in links:
         has_sort, has_map = "sort=" in link, ("year=" in link or "level=" in link)
         assert not (has_sort and has_map), link  # sort links and map switches do not multiply
+
+
+def test_validate_checks_actuals_and_thresholds(data) -> None:
+    from geo.plan.commands import run_validate
+    from tests.conftest import boundaries_path
+
+    out, err = io.StringIO(), io.StringIO()
+    assert run_validate(boundaries_path(), data, out=out, err=err) == 0
+    assert "KPI actuals: 9, published up to 2020-10-01" in out.getvalue()
+    (data / "actuals" / "extra.csv").write_text(
+        "kpi_id,年度,実績値,出典,URL/資料,公表日\nokhotsk-visits-1,H30,1件,s,r,2019-09-30\n", encoding="utf-8"
+    )
+    (data / "progress.yaml").write_text("thresholds:\n  b: 2\n", encoding="utf-8")
+    assert run_validate(boundaries_path(), data, out=io.StringIO(), err=err) == 1
+    assert f"{data / 'actuals' / 'extra.csv'}:2: 実績値: unit '件' cannot measure" in err.getvalue()
+    assert f"{data / 'progress.yaml'}:2: thresholds.b:" in err.getvalue()  # both files reported
