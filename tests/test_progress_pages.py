@@ -18,6 +18,7 @@ from geo.render.progress_commands import run_import, run_report, run_template
 from tests.progress_fixtures import EXPECTED_LATEST, data_dir_with_actuals
 
 NO_ACTUALS = "実績未登録"
+ROOT_DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 @pytest.fixture(scope="module")
@@ -336,3 +337,29 @@ def test_validate_checks_actuals_and_thresholds(data) -> None:
     assert run_validate(boundaries_path(), data, out=io.StringIO(), err=err) == 1
     assert f"{data / 'actuals' / 'extra.csv'}:2: 実績値: unit '件' cannot measure" in err.getvalue()
     assert f"{data / 'progress.yaml'}:2: thresholds.b:" in err.getvalue()  # both files reported
+
+
+def test_hostile_source_text_is_inert(tmp_path) -> None:
+    import shutil
+
+    from app import create_app
+    from tests.conftest import boundaries_path
+
+    data = Path(shutil.copytree(ROOT_DATA, tmp_path / "data"))
+    (data / "actuals").mkdir(exist_ok=True)
+    (data / "actuals" / "x.csv").write_text(
+        "kpi_id,年度,実績値,出典,URL/資料,公表日,備考\n"
+        'okhotsk-visits-1,H30,910万人,"=1+1<script>alert(1)</script>",javascript:alert(1),2019-09-30,"=HYPERLINK(""x"")"\n',
+        encoding="utf-8",
+    )
+    c = create_app(
+        {"TESTING": True, "BOUNDARIES": str(boundaries_path()), "DATA_DIR": str(data)}
+    ).test_client()
+    for url in ("/progress", "/kpi/okhotsk-visits-1", "/progress/kpi/okhotsk-visits-1"):
+        page = text(c, url)
+        assert "<script>alert(1)" not in page, url
+        assert 'href="javascript:' not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
+    assert "<script>alert(1)" not in text(c, "/progress/kpi/okhotsk-visits-1.svg")
+    body = c.get("/progress.csv").data.decode("utf-8-sig")
+    assert ",'=1+1<script>" in body and ",=1+1" not in body  # a formula cell is made text
