@@ -446,3 +446,14 @@ def test_csv_reader_line_numbers_with_multiline_cells(plan, tmp_path) -> None:
     body = f'{VISITS},H28,"1,290万人",,"報告書\n(改訂版)",r,2017-10-01,\n{VISITS},H29,12件,,s,r,2018-10-01,\n'
     with pytest.raises(DataErrors, match=r"a.csv:4: 実績値"):
         actuals(tmp_path, plan, body)
+
+
+def test_xlsx_zip_bomb_is_refused(plan, tmp_path) -> None:
+    import zipfile
+
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/sharedStrings.xml", b"\0" * 60_000_000)  # 60 MB of zeros, ~60 KB on disk
+    assert path.stat().st_size < 200_000
+    with pytest.raises(DataErrors, match="expands to 60,000,000 bytes"):
+        read_actuals([path], plan, today=TODAY)

@@ -45,6 +45,8 @@ PLAN_START = 2016
 MAX_FILE_BYTES = 5_000_000
 MAX_ROWS = 5_000
 MAX_CELL_CHARS = 2_000
+MAX_COLUMNS = 300  # the template has 8 + 6 per fiscal year
+MAX_XLSX_EXPANDED = 50_000_000
 
 Status = Literal["速報", "確報"]
 
@@ -334,6 +336,20 @@ def _xlsx_rows(path: Path, errors: list[DataError]) -> list[tuple[int, list[obje
 
     from openpyxl import load_workbook
 
+    # A .xlsx is a zip: bound what it expands to before openpyxl reads it (a zip bomb).
+    try:
+        with zipfile.ZipFile(path) as z:
+            expanded = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        errors.append(DataError(f"not a readable .xlsx workbook ({exc})", path=path))
+        return None
+    if expanded > MAX_XLSX_EXPANDED:
+        errors.append(
+            DataError(
+                f"workbook expands to {expanded:,} bytes; at most {MAX_XLSX_EXPANDED:,} are read", path=path
+            )
+        )
+        return None
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
@@ -342,7 +358,7 @@ def _xlsx_rows(path: Path, errors: list[DataError]) -> list[tuple[int, list[obje
     try:
         sheet = book.worksheets[0]
         rows = []
-        for n, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+        for n, cells in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
             rows.append((n, list(cells)))
             if n > MAX_ROWS + 1:
                 break
