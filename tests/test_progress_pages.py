@@ -363,3 +363,20 @@ def test_hostile_source_text_is_inert(tmp_path) -> None:
     assert "<script>alert(1)" not in text(c, "/progress/kpi/okhotsk-visits-1.svg")
     body = c.get("/progress.csv").data.decode("utf-8-sig")
     assert ",'=1+1<script>" in body and ",=1+1" not in body  # a formula cell is made text
+
+
+def test_print_map_and_report_page(client) -> None:
+    page = text(client, "/progress?year=2016")
+    png = re.search(r'href="(/print/progress/subprefectures\.2016\.png)"', page)[1]
+    r = client.get(png)
+    assert r.mimetype == "image/png" and r.data.startswith(b"\x89PNG")
+    from io import BytesIO
+
+    from PIL import Image
+
+    assert Image.open(BytesIO(r.data)).size == (1200, 1050)
+    svg = client.get("/print/progress/regions.2016.svg")
+    assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data[:500]
+    assert client.get("/print/progress/towns.2016.png").status_code == 404
+    report = text(client, "/progress/report?year=2016&region=donan")
+    assert "推進管理 H28(2016)年度 評価（道南連携地域）" in report and "× D 遅れ" in report

@@ -31,6 +31,7 @@ from geo.render.maps import MapView
 from geo.render.progress import (
     GRADE_COLORS,
     SORT_KEYS,
+    build_report,
     filter_rows,
     grade_json,
     kpi_text,
@@ -352,6 +353,33 @@ def api_kpi(kid: str) -> dict:
     except KeyError:
         abort(404, f"id: no KPI {kid!r}")
     return {**trend_json(r, s.thresholds), "status": NO_ACTUALS if not r.records else "ok"}
+
+
+@bp.get("/print/progress/<level>.<int:year>.<fmt>")
+def print_map(level: str, year: int, fmt: str) -> Response:
+    """The progress map as PNG or SVG for reports and slides (matplotlib, drawn on demand)."""
+    from geo.render.printing.progress import progress_print
+    from geo.render.printing.style import MEDIA_TYPES
+
+    s = state()
+    if level not in progress_maps.PROGRESS_LEVELS or fmt not in MEDIA_TYPES or not FY_MIN <= year <= FY_MAX:
+        abort(404)
+    summaries = area_summaries(s.plan, grades(s, year))[level]
+    body = progress_print(s.atlas, level, year, summaries, fmt, s.version)  # type: ignore[arg-type]
+    name = f"progress-{level}-{year}.{fmt}"
+    return Response(
+        body, mimetype=MEDIA_TYPES[fmt], headers={"Content-Disposition": f"inline; filename={name}"}
+    )
+
+
+@bp.get("/progress/report")
+def report_html() -> Response:
+    """The 連携会議 material (as ``hokkaido-map progress report --format html``), for printing."""
+    s = state()
+    year = _year_arg(s)
+    region, _ = _filters(s)
+    body = build_report(s.plan, s.actuals, year, region, s.thresholds, "html")
+    return Response(body, mimetype="text/html")
 
 
 @bp.get("/progress/kpi/<kid>.svg")
