@@ -33,9 +33,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["hokkaido_map"] = load_state(app.config)
 
-    from geo.web import api, areas, assets, caching, docs, embed, pages, printing, security
+    from geo.web import api, areas, assets, caching, docs, embed, pages, printing, progress, security
 
-    for blueprint in (pages.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp):
+    for blueprint in (pages.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp, progress.bp):
         app.register_blueprint(blueprint)
     security.init_app(app)  # headers: CSP, frame-ancestors, nosniff (issue: hardening)
     caching.init_app(app)  # compression once + cache headers (issue: embeddable, light, fast)

@@ -135,10 +135,10 @@ class Server:
 
 
 # -- a. bytes -----------------------------------------------------------------------------------
-def page_weight(server: Server, loaded: list[str], topojson: Path) -> dict:
-    """Raw and gzip bytes of / and of every non-library URL the browser loaded for it."""
+def page_weight(server: Server, loaded: list[str], topojson: Path, page: str = "/") -> dict:
+    """Raw and gzip bytes of ``page`` and of every non-library URL the browser loaded for it."""
     rows = []
-    for url in dict.fromkeys(["/", *loaded]):
+    for url in dict.fromkeys([page, *loaded]):
         if library_pattern().search(url):
             continue
         status, body, _ = server.get(url)
@@ -150,6 +150,16 @@ def page_weight(server: Server, loaded: list[str], topojson: Path) -> dict:
     served = sum(r["served"] for r in rows)
     return {"rows": rows, "raw": sum(r["raw"] for r in rows), "gzip": sum(r["gzip"] for r in rows),
             "served": served, "topojson_gzip": reference, "ratio": served / reference}
+
+
+def page_urls(server: Server, page: str) -> list[str]:
+    """Same-origin URLs a page's HTML loads (scripts, stylesheets, preloads); for /progress,
+    which the browser step does not visit. Its map script also fetches the topology it preloads."""
+    html = server.get(page)[1].decode("utf-8")
+    tags = re.findall(r"<(?:script|link)\b[^>]*>", html)
+    urls = [m.group(1) for t in tags if ("<script" in t or re.search(r'rel="(?:stylesheet|preload)"', t))
+            and (m := re.search(r'(?:src|href)="(/[^"]*)"', t))]
+    return [u.replace("&amp;", "&") for u in urls]
 
 
 # -- b. wrk -------------------------------------------------------------------------------------
@@ -357,6 +367,7 @@ def report(m: dict, r: dict, quick: bool) -> str:
         f"{e['app']:.3f} s vs {e['minimal']:.3f} s = {e['ratio']:.2f}× | ≤ 1.3× | "
         f"{verdict(e['ratio'] <= 1.3)} |",
         "",
+        *_progress_rows(r, b),
         "## a. What the overview page loads (library assets excluded)",
         "",
         "| URL | status | raw B | gzip -9 B | on the wire B |",
@@ -373,6 +384,26 @@ def report(m: dict, r: dict, quick: bool) -> str:
     if r.get("notes"):
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     return "\n".join(lines)
+
+
+def _progress_rows(r: dict, b: dict) -> list[str]:
+    """The /progress page against the same targets as / (a, b), and what it loads."""
+    p = r.get("progress")
+    if not p:
+        return []
+    a2, b2 = p["a"], p["b"]
+    return [
+        "| # | `/progress` (推進管理) | result | target | |", "|---|---|---|---|---|",
+        f"| a | page + what it loads (no library assets), gzip on the wire | {a2['served']:,} B "
+        f"(raw {a2['raw']:,} B) = {a2['ratio']:.2f}× the TopoJSON's gzip | ≤ 1.5× | "
+        f"{verdict(a2['ratio'] <= 1.5)} |",
+        f"| b | wrk `/progress` vs `/healthz` | {b2['page']['rps']:,.0f} vs {b['healthz']['rps']:,.0f} req/s "
+        f"= {b2['ratio']:.2f}; p99 {b2['page']['p99_ms']:.1f} ms | ≥ 0.7 | {verdict(b2['ratio'] >= 0.7)} |",
+        "", "| URL | status | raw B | gzip -9 B | on the wire B |", "|---|---|---|---|---|",
+        *[f"| `{row['url']}` | {row['status']} | {row['raw']:,} | {row['gzip']:,} | {row['served']:,} |"
+          for row in a2["rows"]],
+        "",
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -420,6 +451,13 @@ def main(argv: list[str] | None = None) -> int:
         page, health = wrk(server.base + "/", seconds), wrk(server.base + "/healthz", seconds)
         results["b"] = {"seconds": seconds, "page": page, "healthz": health,
                         "ratio": page["rps"] / health["rps"]}
+
+        step("a/b. /progress (推進管理)")
+        results["progress"] = {
+            "a": page_weight(server, page_urls(server, "/progress"), topojson, "/progress"),
+            "b": (lambda pg: {"seconds": seconds, "page": pg, "ratio": pg["rps"] / health["rps"]})(
+                wrk(server.base + "/progress", seconds)),
+        }
 
         step("d. locate")
         results["d"] = {"inproc": locate_in_process(boundaries, n_locate),

@@ -1,4 +1,5 @@
-"""``hokkaido-map``: the command line (serve, inspect-boundaries, validate, dump-plan, export, print)."""
+"""``hokkaido-map``: the command line (serve, inspect-boundaries, validate, dump-plan, export, print,
+progress)."""
 
 from __future__ import annotations
 
@@ -144,6 +145,33 @@ def cmd_print(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_progress(args: argparse.Namespace) -> int:
+    from geo.render import progress_commands as pc
+
+    if args.action == "template":
+        return pc.run_template(args.out, args.data)
+    if args.action == "import":
+        return pc.run_import(args.file, args.data, dry_run=args.dry_run)
+    return pc.run_report(args.year, args.region, args.format, args.data)
+
+
+def _add_progress(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("progress", help="推進管理: KPI actuals (template, import) and the yearly report")
+    acts = p.add_subparsers(dest="action", required=True)
+    t = acts.add_parser("template", help="write the actuals sheet a 振興局 fills in (CSV)")
+    t.add_argument("out", metavar="OUT.csv")
+    i = acts.add_parser("import", help="validate a .csv/.xlsx of actuals and add it to DATA/actuals")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--dry-run", action="store_true", help="only show what would be added or changed")
+    r = acts.add_parser("report", help="the 連携会議 material for a fiscal year")
+    r.add_argument("--year", required=True, help="fiscal year: 2019, R1, 令和元年度 …")
+    r.add_argument("--region", default=None, help="連携地域 id (doo, donan …); default: all")
+    r.add_argument("--format", choices=("md", "csv", "html"), default="md")
+    for q in (t, i, r):
+        q.add_argument("--data", default=None, help="plan data folder (default: the project's data/)")
+    p.set_defaults(func=cmd_progress)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hokkaido-map", description="北海道 地域政策マップ")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -193,6 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--formats", nargs="+", choices=("png", "svg"), default=["png", "svg"])
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_print)
+
+    _add_progress(sub)
     return parser
 
 

@@ -99,6 +99,26 @@ def run_validate(
     for line in summary_lines(plan, reached, len(coverage.by_municipality)):
         print(line, file=out)
     print(f"readings: {len(readings.by_code)} places, {len(readings.postal)} postal codes", file=out)
+    # 推進管理 data: the actuals and the grade thresholds are checked with the plan.
+    from geo.plan.actuals import load_actuals
+    from geo.plan.progress import load_thresholds
+
+    folder = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    failed = False
+    try:
+        load_thresholds(folder)
+    except DataError as exc:
+        _report(exc, err)
+        failed = True
+    try:
+        actuals = load_actuals(folder, plan)
+    except DataError as exc:
+        _report(exc, err)
+        return 1
+    if failed:
+        return 1
+    as_of = f", published up to {actuals.as_of.isoformat()}" if actuals.as_of else " (実績未登録)"
+    print(f"KPI actuals: {len(actuals.records)}{as_of}", file=out)
     return 0
 
 

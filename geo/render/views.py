@@ -19,6 +19,7 @@ import numpy as np
 
 from geo.atlas.codes import with_check_digit
 from geo.atlas.model import Atlas, Municipality
+from geo.plan.actuals import kpi_id as actual_kpi_id
 from geo.plan.coverage import Coverage
 from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project, kpi_to_json, project_to_json
@@ -56,7 +57,7 @@ class KpiEntry:
 
 
 def kpi_id(project_id: str, index: int) -> str:
-    return f"{project_id}-{index + 1}"
+    return actual_kpi_id(project_id, index)  # one definition: the actuals sheet uses the same ids
 
 
 @lru_cache(maxsize=PLANS)

@@ -33,6 +33,7 @@ from geo.render.views import (
 )
 from geo.web.errors import json_error
 from geo.web.pages import to_canonical
+from geo.web.progress import kpi_progress_json
 from geo.web.state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -131,6 +132,9 @@ def municipality(code: str) -> dict | Response:
     if normalize_code(code) != code:  # one URL per answer: caches never see other spellings
         return to_canonical("api.municipality", code=normalize_code(code))
     out = town_json(s.atlas, s.plan, s.coverage, m)
+    # 推進管理: each KPI's latest grade and year, as the town page shows it.
+    kids = [f"{p['id']}-{i + 1}" for p in out["projects"] for i in range(len(p["kpis"]))]
+    out["kpi_progress"] = {kid: kpi_progress_json(kid) for kid in kids}
     ward = s.atlas.ward(code)
     if ward is not None:
         out["ward"] = {"code": ward.code, "name": ward.name, "full_name": ward.full_name}
@@ -184,7 +188,8 @@ def kpi(kid: str) -> dict:
     except KeyError:
         raise ApiError(404, f"id: no KPI {kid!r}") from None
     return {**kpi_json(entry, family_of(s.plan, entry)),
-            "class_color": change_classes(s.plan).color(entry.percent)}
+            "class_color": change_classes(s.plan).color(entry.percent),
+            "progress": kpi_progress_json(entry.id)}
 
 
 @bp.get("/kpis/families/<key>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
@@ -37,6 +39,9 @@ from geo.web.state import State, state
 bp = Blueprint("pages", __name__)
 
 MAP_KINDS = ("overview", "town", "project", "kpi", "family", "overlap", "region", "subprefecture")
+# Map kinds other blueprints add (geo.web.progress): kind → (canonical(state, arg) → the one
+# spelling of arg, or KeyError; build(state, canonical arg, embed)).
+MAP_BUILDERS: dict[str, tuple[Callable[[State, str], str], Callable[[State, str, bool], maps.MapView]]] = {}
 
 
 # --- maps -------------------------------------------------------------------------------
@@ -51,6 +56,8 @@ def _context(s: State) -> maps.MapContext:
 
 def build_map(s: State, kind: str, arg: str, embed: bool) -> maps.MapView:
     """The map of a page; KeyError / CodeError / UnknownCodeError for an unknown subject."""
+    if kind in MAP_BUILDERS:
+        return MAP_BUILDERS[kind][1](s, arg, embed)
     ctx = _context(s)
     if kind == "overview":
         links = {m.code: url_for("pages.town", code=m.code)
@@ -103,6 +110,8 @@ def canonical_arg(s: State, kind: str, arg: str) -> str:
         return arg
     if kind in AREA_KINDS:
         return find_area(s.atlas, kind, arg).id
+    if kind in MAP_BUILDERS:
+        return MAP_BUILDERS[kind][0](s, arg)
     raise KeyError(arg)
 
 
@@ -125,7 +134,7 @@ def map_script_url(kind: str, arg: str, embed: bool = False) -> str:
 
 @bp.get("/maps/<layout>/<kind>/<path:arg>.js")
 def map_script(layout: str, kind: str, arg: str) -> Response:
-    if layout not in ("page", "embed") or kind not in MAP_KINDS:
+    if layout not in ("page", "embed") or (kind not in MAP_KINDS and kind not in MAP_BUILDERS):
         abort(404)
     try:
         canonical = canonical_arg(state(), kind, arg)

@@ -20,8 +20,10 @@ from geo.atlas.model import Atlas, load_atlas
 from geo.atlas.sources import resolve_boundaries
 from geo.atlas.topology import Topology, topology_bytes
 from geo.lru import BoundedLRU
+from geo.plan.actuals import Actuals, load_actuals
 from geo.plan.coverage import Coverage, coverage_for_atlas
 from geo.plan.model import DEFAULT_DATA_DIR, Plan, load_plan
+from geo.plan.progress import Thresholds, load_thresholds
 
 MEMO_ENTRIES = 2048
 MEMO_BYTES = 96 * 1024 * 1024
@@ -34,6 +36,8 @@ class State:
     coverage: Coverage
     topology: Topology
     version: str  # changes whenever the data does: part of every cacheable URL
+    actuals: Actuals = field(default_factory=Actuals)  # data/actuals (推進管理); none → 実績未登録
+    thresholds: Thresholds = field(default_factory=Thresholds)  # data/progress.yaml
     # The whole site has ~800 map scripts + JSON bodies (~30 MB): all fit, a flood cannot grow it.
     maps: BoundedLRU[Any] = field(default_factory=lambda: BoundedLRU(MEMO_ENTRIES, MEMO_BYTES),
                                   compare=False, repr=False)
@@ -50,13 +54,19 @@ def load_state(config: Mapping[str, Any]) -> State:
     atlas = load_atlas(resolve_boundaries(config.get("BOUNDARIES")), hierarchy)
     plan = load_plan(data_dir, atlas.hierarchy)
     topology = topology_bytes(atlas)
-    plan_digest = hashlib.sha256(plan.model_dump_json().encode()).hexdigest()[:8]
+    actuals = load_actuals(data_dir, plan)
+    thresholds = load_thresholds(data_dir)
+    digest = hashlib.sha256(plan.model_dump_json().encode())
+    digest.update(actuals.model_dump_json().encode() + thresholds.model_dump_json().encode())
+    plan_digest = digest.hexdigest()[:8]
     return State(
         atlas=atlas,
         plan=plan,
         coverage=coverage_for_atlas(plan, atlas),
         topology=topology,
         version=f"{topology.version[:8]}{plan_digest}",
+        actuals=actuals,
+        thresholds=thresholds,
     )
 
 

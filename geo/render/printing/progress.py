@@ -1,0 +1,92 @@
+"""Printed progress maps (推進管理): 振興局 or 連携地域 by the share of their KPIs on track.
+
+The same classes and colours as the web map (:mod:`geo.render.progress_maps`); each area is
+labelled with its share and counts in words, and the legend has the 「実績なし」 class, so the
+print reads in black and white too. Rendered bytes are kept in a small LRU.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.patheffects import withStroke
+
+from geo.atlas.model import Atlas
+from geo.plan.actuals import fiscal_label
+from geo.plan.progress import AreaSummary
+from geo.render.printing.figure import save
+from geo.render.printing.legends import label_point, short_name
+from geo.render.printing.style import BORDER, EDGE, Format
+from geo.render.progress_maps import NO_ACTUALS_LABEL, PROGRESS_LEVELS, SHARE_CLASSES, share_color
+
+MEMO_SIZE = 16
+_memo: OrderedDict[tuple, bytes] = OrderedDict()
+_lock = threading.Lock()  # matplotlib's rc and font caches are process-global
+
+
+def _draw(atlas: Atlas, ax: Axes, level: str, summaries: Mapping[str, AreaSummary]) -> None:
+    frame = getattr(atlas.layers, level)
+    frame.plot(
+        ax=ax, color=[share_color(summaries[k].share) for k in frame.index], edgecolor=EDGE, linewidth=0.6
+    )
+    missing = frame[[summaries[k].share is None for k in frame.index]]
+    if not missing.empty:  # hatched as well as grey: 実績なし reads without colour
+        missing.plot(ax=ax, color="none", edgecolor="#999999", hatch="///", linewidth=0)
+    atlas.layers.subprefectures.boundary.plot(ax=ax, color=BORDER, linewidth=0.6)
+    names = frame["name"] if "name" in frame else frame.index.to_series()
+    for key, geom, name in zip(frame.index, frame.geometry, names, strict=True):
+        s = summaries[key]
+        share = NO_ACTUALS_LABEL if s.share is None else f"{s.on_track}/{s.graded}（{s.share:.0%}）"
+        x, y = label_point(geom)
+        ax.annotate(
+            f"{short_name(level, name)}\n{share}",
+            (x, y),
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            color="#111",
+            linespacing=1.1,
+            zorder=6,
+            path_effects=[withStroke(linewidth=2.5, foreground="white")],
+        )
+    handles = [Patch(facecolor=c, edgecolor="#999", label=f"順調以上 {lab}") for _, c, lab in SHARE_CLASSES]
+    handles.append(Patch(facecolor=share_color(None), edgecolor="#999", hatch="///", label=NO_ACTUALS_LABEL))
+    ax.legend(
+        handles=handles,
+        title="達成・A 順調の KPI の割合",
+        loc="upper left",
+        fontsize=8,
+        title_fontsize=9,
+        frameon=True,
+        framealpha=0.92,
+    )
+
+
+def progress_print(
+    atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary], fmt: Format, version: str
+) -> bytes:
+    """PNG or SVG of the progress map of ``level`` for fiscal ``year``; KeyError for a bad level."""
+    if level not in PROGRESS_LEVELS:
+        raise KeyError(level)
+    key = (version, level, year, fmt)
+    with _lock:
+        hit = _memo.get(key)
+        if hit is not None:
+            _memo.move_to_end(key)
+            return hit
+        title = f"推進管理：KPI の進捗（{PROGRESS_LEVELS[level]}別・{fiscal_label(year)}年度）"
+        subtitle = "及ぶプロジェクトの KPI のうち、達成・A 順調のものの数／評価できる数（割合）"
+
+        def draw(fig: Figure, ax: Axes) -> None:
+            _draw(atlas, ax, level, summaries)
+
+        body = save(title, subtitle, draw, fmt)
+        _memo[key] = body
+        while len(_memo) > MEMO_SIZE:
+            _memo.popitem(last=False)
+        return body

@@ -1,0 +1,421 @@
+"""推進管理 views: the /progress table, its JSON and CSV, the annual review report (md/csv/html).
+
+Pure functions of the plan, its actuals and thresholds (:mod:`geo.plan.progress`); no Flask.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import io
+from collections.abc import Sequence
+from typing import Any
+
+from geo.plan.actuals import Actual, Actuals, fiscal_label, records_to_json
+from geo.plan.kpi import KPI
+from geo.plan.model import Plan
+from geo.plan.progress import (
+    GRADE_LABEL,
+    GRADE_SYMBOL,
+    GRADES,
+    NO_ACTUALS,
+    Evaluation,
+    KpiProgress,
+    Thresholds,
+    area_summaries,
+    expected_value,
+    grade_year,
+    plan_progress,
+    value_text,
+)
+
+# Okabe–Ito based, colour-blind safe; the grade's text and symbol are always shown beside it.
+GRADE_COLORS: dict[str, str] = {
+    "達成": "#0072B2",
+    "A": "#56B4E9",
+    "B": "#F0E442",
+    "C": "#E69F00",
+    "D": "#D55E00",
+    "未達成": "#CC79A7",
+    "−": "#d9d9d9",
+}
+NO_ACTUAL_COLOR = "#d9d9d9"
+SORT_KEYS = ("region", "project", "kpi", "grade", "rate", "year")
+
+
+def kpi_text(kpi: KPI) -> str:
+    return (
+        kpi.indicator
+        + (f"（{kpi.scope}）" if kpi.scope else "")
+        + (f" {kpi.sub_label}" if kpi.sub_label else "")
+    )
+
+
+def grade_json(ev: Evaluation) -> dict[str, Any]:
+    return {
+        "grade": ev.grade,
+        "label": GRADE_LABEL[ev.grade],
+        "symbol": GRADE_SYMBOL[ev.grade],
+        "year": ev.year,
+        "year_label": fiscal_label(ev.year) if ev.year else None,
+        "final": ev.final,
+        "reason": ev.reason,
+        "actual": ev.actual,
+        "expected": ev.expected,
+        "rate": ev.rate,
+        "expected_rate": ev.expected_rate,
+    }
+
+
+def _source(a: Actual | None) -> dict[str, Any] | None:
+    return records_to_json([a])[0] if a else None
+
+
+def progress_row(row: KpiProgress, region_names: dict[str, str]) -> dict[str, Any]:
+    k, ev = row.kpi, row.latest
+    return {
+        "id": row.id,
+        "region": row.project.region,
+        "region_name": region_names[row.project.region],
+        "project": row.project.id,
+        "project_name": row.project.name,
+        "subprefectures": list(row.project.subprefectures),
+        "kpi": k.raw.strip(),
+        "indicator": kpi_text(k),
+        "unit": k.unit,
+        "unit_as_written": k.unit_as_written,
+        "base": {"written": k.baseline.written, "label": k.baseline.label, "value": k.baseline.value}
+        if k.baseline
+        else None,
+        "target": {
+            "written": k.target.written,
+            "label": k.target.label,
+            "value": k.target.value,
+            "qualifier": k.target.qualifier,
+        },
+        "expected_text": value_text(k, ev.expected) if ev.expected is not None else None,
+        "actual_text": value_text(k, ev.actual) if ev.actual is not None else None,
+        "latest": _source(row.records[-1]) if row.records else None,
+        "evaluated": _source(ev.record),
+        **{"grade": grade_json(ev)},
+        "actuals": records_to_json(row.records),
+    }
+
+
+def filter_rows(rows: Sequence[KpiProgress], region: str | None, sub: str | None) -> list[KpiProgress]:
+    """``region``: the project's home 連携地域 (whose 連携会議 reviews it); ``sub``: a 振興局 it covers."""
+    return [
+        r
+        for r in rows
+        if (not region or r.project.region == region) and (not sub or sub in r.project.subprefectures)
+    ]
+
+
+def sort_rows(
+    rows: list[KpiProgress], key: str, descending: bool, order: dict[str, int]
+) -> list[KpiProgress]:
+    """Sort by a column; rows without a value (no grade, no rate) always go last."""
+    grade_rank = {g: i for i, g in enumerate(("D", "未達成", "C", "B", "A", "達成"))}
+    has: list[KpiProgress] = []
+    empty: list[KpiProgress] = []
+    for r in rows:
+        missing = (
+            (key == "grade" and r.latest.grade == "−")
+            or (key == "rate" and r.latest.rate is None)
+            or (key == "year" and r.latest.year is None)
+        )
+        (empty if missing else has).append(r)
+    keys = {
+        "region": lambda r: (order[r.project.region], r.id),
+        "project": lambda r: r.project.name,
+        "kpi": lambda r: kpi_text(r.kpi),
+        "grade": lambda r: grade_rank[r.latest.grade],
+        "rate": lambda r: r.latest.rate,
+        "year": lambda r: r.latest.year,
+    }
+    has.sort(key=keys[key], reverse=descending)
+    return has + empty
+
+
+def progress_json(
+    plan: Plan,
+    actuals: Actuals,
+    thresholds: Thresholds,
+    rows: Sequence[KpiProgress],
+    region_names: dict[str, str],
+) -> dict[str, Any]:
+    as_of = actuals.as_of
+    counts = {g: sum(r.latest.grade == g for r in rows) for g in GRADES}
+    return {
+        "status": NO_ACTUALS if actuals.empty else "ok",
+        "message": f"{NO_ACTUALS}：KPI の実績値はまだ登録されていません。" if actuals.empty else None,
+        "as_of": as_of.isoformat() if as_of else None,
+        "thresholds": thresholds.model_dump(),
+        "grades": {
+            g: {"label": GRADE_LABEL[g], "symbol": GRADE_SYMBOL[g], "color": GRADE_COLORS[g]} for g in GRADES
+        },
+        "counts": counts,
+        "count": len(rows),
+        "kpis": [progress_row(r, region_names) for r in rows],
+    }
+
+
+def progress_csv(rows: Sequence[KpiProgress], region_names: dict[str, str]) -> str:
+    """The /progress table for a spreadsheet: UTF-8 with BOM, formulas neutralised."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(
+        [
+            "kpi_id",
+            "連携地域",
+            "プロジェクト",
+            "KPI",
+            "基準値",
+            "見込み",
+            "実績値",
+            "実績年度",
+            "速報/確報",
+            "出典",
+            "URL/資料",
+            "公表日",
+            "目標値",
+            "進捗率",
+            "評価",
+            "評価年度",
+            "理由",
+        ]
+    )
+    for r in rows:
+        ev, k = r.latest, r.kpi
+        rec = ev.record
+        w.writerow(
+            [
+                r.id,
+                region_names[r.project.region],
+                _cell(r.project.name),
+                _cell(kpi_text(k)),
+                f"{k.baseline.written}({k.baseline.label})" if k.baseline else "",
+                value_text(k, ev.expected) if ev.expected is not None else "",
+                value_text(k, ev.actual) if ev.actual is not None else "",
+                fiscal_label(ev.year) if ev.year else "",
+                ("速報" if rec.provisional else "確報") if rec else "",
+                _cell(rec.source) if rec else "",
+                _cell(rec.reference) if rec else "",
+                rec.published.isoformat() if rec else "",
+                f"{k.target.written}({k.target.label})",
+                f"{ev.rate:.3f}" if ev.rate is not None else "",
+                f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade]}",
+                fiscal_label(ev.year) if ev.year else "",
+                _cell(ev.reason or ""),
+            ]
+        )
+    return "\ufeff" + buf.getvalue()
+
+
+def _cell(text: str) -> str:
+    # A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection, OWASP).
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def rate_text(rate: float | None) -> str:
+    return "—" if rate is None else f"{rate:.0%}"
+
+
+# --- trend data (the KPI page's chart and its JSON) ----------------------------------------------
+
+
+def trend_json(row: KpiProgress, thresholds: Thresholds) -> dict[str, Any]:
+    """Base, expected line, actuals and target of one KPI: the chart's data and its table."""
+    k = row.kpi
+    from geo.plan.progress import base_point, is_period, target_year
+
+    base = base_point(k)
+    end = target_year(k)
+    first = int(base[0]) + 1 if base else (k.target.year.start if is_period(k) else end)
+    years = list(
+        range(
+            min([first, *(a.fiscal_year for a in row.records)]),
+            max([end, *(a.fiscal_year for a in row.records)]) + 1,
+        )
+    )
+    by_year = {a.fiscal_year: a for a in row.records}
+    points = []
+    for y in years:
+        ev = grade_year(row.id, k, row.records, y, thresholds) if y <= end else None
+        a = by_year.get(y)
+        points.append(
+            {
+                "year": y,
+                "label": fiscal_label(y),
+                "expected": expected_value(k, y),
+                "actual": float(a.value) if a else None,
+                "written": a.written if a else None,
+                "provisional": a.provisional if a else None,
+                "compared": ev.actual if ev else None,  # running sum/mean for a period KPI
+                "grade": grade_json(ev) if ev and a else None,
+                "source": _source(a),
+            }
+        )
+    return {
+        "id": row.id,
+        "kpi": k.raw.strip(),
+        "unit": k.unit,
+        "unit_as_written": k.unit_as_written,
+        "period": is_period(k),
+        "aggregate": k.target.aggregate,
+        "base": {"year": base[0], "value": base[1]} if base else None,
+        "target": {
+            "year": end,
+            "value": float(k.target.value),
+            "written": k.target.written,
+            "label": k.target.label,
+        },
+        "points": points,
+        "latest": grade_json(row.latest),
+        "empty": not row.records,
+    }
+
+
+# --- the annual review (連携会議 material) -------------------------------------------------------
+
+
+def report_rows(
+    plan: Plan, actuals: Actuals, year: int, region: str | None, thresholds: Thresholds
+) -> list[tuple[KpiProgress, Evaluation]]:
+    rows = plan_progress(plan, actuals, thresholds)
+    out = []
+    for r in rows:
+        if region and r.project.region != region:
+            continue
+        out.append((r, grade_year(r.id, r.kpi, r.records, year, thresholds)))
+    return out
+
+
+def _lines(plan: Plan, rows: list[tuple[KpiProgress, Evaluation]]) -> list[dict[str, str]]:
+    names = {r.id: r.name for r in plan.regions}
+    out = []
+    for r, ev in rows:
+        rec = ev.record
+        out.append(
+            {
+                "id": r.id,
+                "region": names[r.project.region],
+                "project": r.project.name,
+                "kpi": kpi_text(r.kpi),
+                "grade": f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade]}",
+                "year": fiscal_label(ev.year) if ev.year else "",
+                "expected": value_text(r.kpi, ev.expected) if ev.expected is not None else "—",
+                "actual": (value_text(r.kpi, ev.actual) if ev.actual is not None else "—")
+                + ("（速報）" if rec and rec.provisional else ""),
+                "target": f"{r.kpi.target.written}（{r.kpi.target.label}）",
+                "rate": rate_text(ev.rate),
+                "reason": ev.reason or "",
+                "source": f"{rec.source}（{rec.published.isoformat()}）" if rec else "",
+            }
+        )
+    return out
+
+
+REPORT_COLUMNS = (
+    ("grade", "評価"),
+    ("kpi", "KPI"),
+    ("expected", "見込み"),
+    ("actual", "実績"),
+    ("target", "目標値"),
+    ("rate", "進捗率"),
+    ("reason", "理由"),
+    ("source", "出典"),
+)
+
+
+def build_report(
+    plan: Plan,
+    actuals: Actuals,
+    year: int,
+    region: str | None,
+    thresholds: Thresholds,
+    fmt: str,
+    today: dt.date | None = None,
+) -> str:
+    """The 連携会議 material for ``year``: KPIs graded C or D first, then per project."""
+    rows = report_rows(plan, actuals, year, region, thresholds)
+    lines = _lines(plan, rows)
+    late = [ln for (_, ev), ln in zip(rows, lines, strict=True) if ev.grade in ("C", "D", "未達成")]
+    scope = plan.region(region).name + "連携地域" if region else "全道"
+    title = f"推進管理 {fiscal_label(year)}年度 評価（{scope}）"
+    as_of = actuals.as_of
+    note = (
+        f"実績の公表日は {as_of.isoformat()} まで。"
+        if as_of
+        else f"{NO_ACTUALS}：実績値が登録されていません。"
+    )
+    counts = {g: sum(ev.grade == g for _, ev in rows) for g in GRADES}
+    count_text = "、".join(f"{GRADE_SYMBOL[g]} {GRADE_LABEL[g]} {n}件" for g, n in counts.items() if n)
+    by_project: dict[str, list[dict[str, str]]] = {}
+    for ln in lines:
+        by_project.setdefault(ln["project"], []).append(ln)
+    if fmt == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(["kpi_id", "連携地域", "プロジェクト", *(h for _, h in REPORT_COLUMNS), "評価年度"])
+        for ln in sorted(lines, key=lambda x: x not in late):
+            w.writerow(
+                [
+                    ln["id"],
+                    ln["region"],
+                    _cell(ln["project"]),
+                    *(_cell(ln[c]) for c, _ in REPORT_COLUMNS),
+                    ln["year"],
+                ]
+            )
+        return "\ufeff" + buf.getvalue()
+    if fmt == "md":
+        md = [f"# {title}", "", note, "", f"評価の内訳：{count_text or 'なし'}", ""]
+        md += ["## 遅れている KPI（C・D・未達成）", ""]
+        md += _md_table(late) if late else ["なし", ""]
+        for project, items in by_project.items():
+            md += [f"## {project}", "", *_md_table(items)]
+        return "\n".join(md)
+    if fmt == "html":
+        e = html.escape
+        parts = [
+            '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
+            f"<title>{e(title)}</title></head><body>",
+            f"<h1>{e(title)}</h1>",
+            f"<p>{e(note)}</p>",
+            f"<p>評価の内訳：{e(count_text or 'なし')}</p>",
+            "<h2>遅れている KPI（C・D・未達成）</h2>",
+        ]
+        parts.append(_html_table(late) if late else "<p>なし</p>")
+        for project, items in by_project.items():
+            parts += [f"<h2>{e(project)}</h2>", _html_table(items)]
+        parts.append("</body></html>")
+        return "\n".join(parts)
+    raise ValueError(f"format: must be md, csv or html, not {fmt!r}")
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(items: list[dict[str, str]]) -> list[str]:
+    out = ["| " + " | ".join(h for _, h in REPORT_COLUMNS) + " |", "|" + "---|" * len(REPORT_COLUMNS)]
+    out += ["| " + " | ".join(_md(it[c]) for c, _ in REPORT_COLUMNS) + " |" for it in items]
+    return [*out, ""]
+
+
+def _html_table(items: list[dict[str, str]]) -> str:
+    e = html.escape
+    head = "".join(f'<th scope="col">{e(h)}</th>' for _, h in REPORT_COLUMNS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{e(it[c])}</td>" for c, _ in REPORT_COLUMNS) + "</tr>" for it in items
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def summaries_json(plan: Plan, grades: dict[str, Evaluation]) -> dict[str, Any]:
+    return {
+        level: {key: s.model_dump() for key, s in areas.items()}
+        for level, areas in area_summaries(plan, grades).items()
+    }

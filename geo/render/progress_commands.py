@@ -1,0 +1,176 @@
+"""``hokkaido-map progress template|import|report``: the yearly review from the command line.
+
+Kept apart from :mod:`geo.cli` so each can be called (and tested) without argument parsing.
+``import`` validates everything first and writes only when there is no error, atomically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from geo.errors import DataError, DataErrors
+from geo.plan.actuals import (
+    ACTUALS_DIR,
+    CANONICAL_FILE,
+    Actual,
+    Actuals,
+    actual_files,
+    actuals_csv,
+    fiscal_label,
+    parse_fiscal_year,
+    read_actuals,
+    template_csv,
+    write_atomic,
+)
+from geo.plan.model import DEFAULT_DATA_DIR, load_plan
+from geo.plan.progress import load_thresholds
+from geo.render.progress import build_report
+
+
+def _report(exc: DataError, err: TextIO) -> None:
+    for problem in exc.errors if isinstance(exc, DataErrors) else [exc]:
+        print(problem, file=err)
+
+
+def run_template(
+    out_path: str | Path, data_dir: str | Path | None = None, *, err: TextIO | None = None
+) -> int:
+    """Write the sheet a 振興局 fills in (UTF-8 with BOM, so Excel opens it as Japanese text)."""
+    err = err or sys.stderr
+    try:
+        plan = load_plan(Path(data_dir or DEFAULT_DATA_DIR))
+    except DataError as exc:
+        _report(exc, err)
+        return 1
+    names = {r.id: r.name for r in plan.regions}
+    write_atomic(Path(out_path), template_csv(plan, names))
+    print(f"{out_path}: {len(plan.kpis)} KPIs", file=err)
+    return 0
+
+
+def _describe(a: Actual) -> str:
+    status = "速報" if a.provisional else "確報"
+    when = a.published.isoformat()
+    return f"{a.kpi_id} {fiscal_label(a.fiscal_year)}: {a.written}（{status}、{a.source}、{when}）"
+
+
+def run_import(
+    file: str | Path,
+    data_dir: str | Path | None = None,
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Validate ``file``, list what it adds or changes, then write ``data/actuals/actuals.csv``.
+
+    Any error — in the file, or an existing record it would change that lives in another file
+    of the folder — changes nothing and returns 1.
+    """
+    out, err = out or sys.stdout, err or sys.stderr
+    data = Path(data_dir or DEFAULT_DATA_DIR)
+    source = Path(file)
+    try:
+        plan = load_plan(data)
+        existing = read_actuals(actual_files(data), plan, today=today)
+    except DataError as exc:
+        print("the data folder has errors; fix them first:", file=err)
+        _report(exc, err)
+        return 1
+    target = data / ACTUALS_DIR / CANONICAL_FILE
+    if source.resolve() in {p.resolve() for p in actual_files(data)}:
+        print(f"{source}: already in {data / ACTUALS_DIR}; import a file from elsewhere", file=err)
+        return 1
+    if not source.is_file():
+        print(f"{source}: file not found", file=err)
+        return 1
+    errors: list[DataError] = []
+    incoming = read_actuals([source], plan, today=today, errors=errors)
+    by_key = {(a.kpi_id, a.fiscal_year): a for a in existing}
+    added, changed, same = [], [], []
+    for a in incoming:
+        old = by_key.get((a.kpi_id, a.fiscal_year))
+        if old is None:
+            added.append(a)
+        elif old.same_content(a):
+            same.append(a)
+        elif Path(old.file).resolve() != target.resolve():
+            errors.append(
+                DataError(
+                    f"{a.kpi_id} {fiscal_label(a.fiscal_year)} is kept in {old.file}:{old.line}; "
+                    "change it there",
+                    path=source,
+                    line=a.line,
+                    field="年度",
+                )
+            )
+        else:
+            changed.append((old, a))
+    if errors:
+        _report(DataErrors(errors), err)
+        print(f"{source}: {len(errors)} error(s); nothing was written", file=err)
+        return 1
+    for a in added:
+        print(f"+ {_describe(a)}", file=out)
+    for old, a in changed:
+        print(
+            f"~ {_describe(old)} → {a.written}（{'速報' if a.provisional else '確報'}、"
+            f"{a.source}、{a.published.isoformat()}）",
+            file=out,
+        )
+    print(f"追加 {len(added)}件、変更 {len(changed)}件、変更なし {len(same)}件", file=out)
+    if dry_run or not (added or changed):
+        if dry_run:
+            print("--dry-run: nothing was written", file=out)
+        return 0
+    replaced = {(a.kpi_id, a.fiscal_year) for _, a in changed}
+    kept = [
+        a
+        for a in existing
+        if Path(a.file).resolve() == target.resolve() and (a.kpi_id, a.fiscal_year) not in replaced
+    ]
+    write_atomic(target, actuals_csv([*kept, *added, *(a for _, a in changed)]))
+    print(f"{target}: written", file=out)
+    return 0
+
+
+def run_report(
+    year: str,
+    region: str | None,
+    fmt: str,
+    data_dir: str | Path | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    today: dt.date | None = None,
+) -> int:
+    """The 連携会議 material for one fiscal year (md, csv or html) on ``out``."""
+    out, err = out or sys.stdout, err or sys.stderr
+    data = Path(data_dir or DEFAULT_DATA_DIR)
+    try:
+        fy = parse_fiscal_year(year)
+    except ValueError as exc:
+        print(f"--year: {exc}", file=err)
+        return 2
+    try:
+        plan = load_plan(data)
+        actuals = Actuals(records=tuple(read_actuals(actual_files(data), plan, today=today)))
+        thresholds = load_thresholds(data)
+    except DataError as exc:
+        _report(exc, err)
+        return 1
+    if region is not None:
+        try:
+            region = plan.region(region).id
+        except KeyError:
+            print(
+                f"--region: no 連携地域 {region!r} (known: {', '.join(r.id for r in plan.regions)})", file=err
+            )
+            return 2
+    text = build_report(plan, actuals, fy, region, thresholds, fmt)
+    out.write(text if text.endswith("\n") else text + "\n")
+    return 0

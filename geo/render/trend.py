@@ -1,0 +1,198 @@
+"""A KPI's trend as server-side SVG: base, the expected line, the actuals and the target.
+
+Drawn from :func:`geo.render.progress.trend_json`. Every series differs in shape, not only in
+colour (base ■, target ◆, actual ●, provisional ○ 速報, expected dashed line); the ``<title>`` and
+``<desc>`` say what the chart shows, and the page puts the same numbers in a table beside it.
+"""
+
+from __future__ import annotations
+
+import math
+from html import escape
+from typing import Any
+
+from geo.plan.actuals import fiscal_label
+from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL
+
+W, H = 640, 300
+LEFT, RIGHT, TOP, BOTTOM = 84, 20, 24, 64
+INK, EXPECTED, ACTUAL, TARGET = "#252525", "#737373", "#0072B2", "#D55E00"
+
+
+def _fmt(value: float, factor: int, unit: str) -> str:
+    shown = value / factor
+    text = f"{shown:,.1f}".removesuffix(".0")
+    return f"{text}{unit}"
+
+
+def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident: str = "trend") -> str:
+    """The chart; ``factor`` and ``unit`` show values as the KPI writes them (万人 → ÷10⁴)."""
+    pts = data["points"]
+    base, target = data["base"], data["target"]
+    period = data["period"]
+    series = [
+        (p["year"], p["compared"] if period else p["actual"], p)
+        for p in pts
+        if (p["compared"] if period else p["actual"]) is not None
+    ]
+    values = [v for _, v, _ in series] + [target["value"]] + ([base["value"]] if base else [])
+    values += [p["expected"] for p in pts if p["expected"] is not None]
+    lo, hi, ticks = _axis(min(values), max(values), factor)
+    years = [p["year"] for p in pts]
+    x0 = min([*years, base["year"]] if base else years)
+    x1 = max([*years, target["year"]])
+    if x1 == x0:
+        x0, x1 = x0 - 1, x1 + 1
+    pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+
+    def x(year: float) -> float:
+        return round(LEFT + (year - x0) / (x1 - x0) * pw, 1)
+
+    def y(value: float) -> float:
+        return round(TOP + (hi - value) / (hi - lo) * ph, 1)
+
+    tid, did = f"{ident}-title", f"{ident}-desc"
+    desc = _description(data, series, factor, unit)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
+        f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
+        f'<title id="{tid}">{escape(title)}</title>',
+        f'<desc id="{did}">{escape(desc)}</desc>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#bdbdbd"/>',
+    ]
+    for v in ticks:  # y grid and labels
+        out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(v)}" y2="{y(v)}" stroke="#eeeeee"/>')
+        out.append(
+            f'<text x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
+            f"{escape(_fmt(v, factor, unit))}</text>"
+        )
+    for yr in range(int(x0) + (0 if x0 == int(x0) else 1), int(x1) + 1):
+        label = fiscal_label(yr)
+        out.append(
+            f'<text x="{x(yr)}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
+            f'fill="{INK}">{escape(label.split("(")[0])}</text>'
+        )
+        out.append(
+            f'<text x="{x(yr)}" y="{TOP + ph + 30}" text-anchor="middle" font-size="10" '
+            f'fill="#636363">{yr}</text>'
+        )
+    # The expected line: base → target (a period total: 0 before the period → target).
+    if base:
+        out.append(
+            f'<line class="expected" x1="{x(base["year"])}" y1="{y(base["value"])}" '
+            f'x2="{x(target["year"])}" y2="{y(target["value"])}" stroke="{EXPECTED}" '
+            'stroke-width="2" stroke-dasharray="6 4"/>'
+        )
+        out.append(
+            f'<rect class="base" x="{x(base["year"]) - 5}" y="{y(base["value"]) - 5}" width="10" '
+            f'height="10" fill="{INK}"><title>基準値 {escape(_fmt(base["value"], factor, unit))}</title>'
+            "</rect>"
+        )
+    tx, ty = x(target["year"]), y(target["value"])
+    out.append(
+        f'<path class="target" d="M{tx} {ty - 8}L{tx + 8} {ty}L{tx} {ty + 8}L{tx - 8} {ty}Z" '
+        f'fill="{TARGET}"><title>目標値 {escape(target["written"])}（{escape(target["label"])}）'
+        "</title></path>"
+    )
+    if len(series) > 1:
+        path = " ".join(f"{x(yr)},{y(v)}" for yr, v, _ in series)
+        out.append(f'<polyline points="{path}" fill="none" stroke="{ACTUAL}" stroke-width="2"/>')
+    for yr, v, p in series:
+        prov = bool(p["provisional"])
+        fill = "#ffffff" if prov else ACTUAL
+        tip = f"実績 {p['label']}：{_fmt(v, factor, unit)}" + ("（速報）" if prov else "")
+        cls = "actual provisional" if prov else "actual"
+        out.append(
+            f'<circle class="{cls}" cx="{x(yr)}" cy="{y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
+            f'stroke-width="2.5"><title>{escape(tip)}</title></circle>'
+        )
+        if prov:
+            out.append(
+                f'<text x="{x(yr)}" y="{y(v) - 10}" text-anchor="middle" font-size="10" '
+                f'fill="{INK}">速報</text>'
+            )
+    ly = H - 14  # legend: shapes and words
+    items = [
+        ("rect", "基準値"),
+        ("dash", "見込み（基準値→目標値の直線）"),
+        ("dot", "実績"),
+        ("ring", "速報"),
+        ("diamond", "目標値"),
+    ]
+    lx = LEFT
+    for kind, text in items:
+        out.append(_LEGEND_MARKS[kind].format(**_mark_args(lx, ly)))
+        out.append(f'<text x="{lx + 18}" y="{ly}" font-size="11" fill="{INK}">{escape(text)}</text>')
+        lx += 30 + len(text) * 11
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+# The legend's marks, one shape per series (never colour alone).
+_LEGEND_MARKS = {
+    "rect": '<rect x="{x}" y="{y9}" width="10" height="10" fill="{ink}"/>',
+    "dash": '<line x1="{xm4}" x2="{x14}" y1="{y4}" y2="{y4}" stroke="{expected}" stroke-width="2" '
+    'stroke-dasharray="6 4"/>',
+    "dot": '<circle cx="{x5}" cy="{y4}" r="5" fill="{actual}"/>',
+    "ring": '<circle cx="{x5}" cy="{y4}" r="5" fill="#ffffff" stroke="{actual}" stroke-width="2"/>',
+    "diamond": '<path d="M{x5} {y11}L{x12} {y4}L{x5} {y3}L{xm2} {y4}Z" fill="{target}"/>',
+}
+
+
+def _mark_args(x: int, y: int) -> dict[str, object]:
+    colours = {"ink": INK, "expected": EXPECTED, "actual": ACTUAL, "target": TARGET}
+    return {
+        **colours,
+        "x": x,
+        "x5": x + 5,
+        "x12": x + 12,
+        "x14": x + 14,
+        "xm2": x - 2,
+        "xm4": x - 4,
+        "y4": y - 4,
+        "y9": y - 9,
+        "y11": y - 11,
+        "y3": y + 3,
+    }
+
+
+def _axis(lo: float, hi: float, factor: int) -> tuple[float, float, list[float]]:
+    """Bounds and ticks on round numbers of the written unit (0, 50, 100 … 件; 1,000 万人 …)."""
+    a, b = lo / factor, hi / factor
+    if b == a:
+        a, b = a - 1, b + 1
+    raw = (b - a) / 4
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(a / step) * step
+    if a >= 0 > start:
+        start = 0.0
+    end = math.ceil(b / step) * step
+    n = round((end - start) / step)
+    ticks = [(start + i * step) * factor for i in range(n + 1)]
+    return start * factor, end * factor, ticks
+
+
+def _description(data: dict[str, Any], series: list, factor: int, unit: str) -> str:
+    base, target = data["base"], data["target"]
+    parts = []
+    if base:
+        parts.append(f"基準値 {_fmt(base['value'], factor, unit)}")
+    else:
+        parts.append("基準値なし")
+    parts.append(f"目標値 {target['written']}（{target['label']}）")
+    if data["period"]:
+        parts.append(f"期間の{data['aggregate']}で評価（実績は年度ごとの値の{data['aggregate']}）")
+    if series:
+        parts.append(
+            "実績 "
+            + "、".join(
+                f"{p['label']} {_fmt(v, factor, unit)}" + ("（速報）" if p["provisional"] else "")
+                for _, v, p in series
+            )
+        )
+        g = data["latest"]
+        parts.append(f"評価 {GRADE_SYMBOL[g['grade']]} {GRADE_LABEL[g['grade']]}")
+    else:
+        parts.append("実績未登録")
+    return "。".join(parts) + "。"
