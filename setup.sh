@@ -9,8 +9,9 @@ python3 -m venv .venv
 # constraints.txt pins the versions CI tested; drop -c to try newer ones.
 .venv/bin/python -m pip install --quiet -e '.[test]' -c constraints.txt
 # Browser-side libraries without a PyPI package; exact versions, no lock-file churn.
-if [ ! -f vendor/npm/node_modules/topojson-client/dist/topojson-client.min.js ]; then
-  command -v npm >/dev/null || { echo "setup: npm is needed once for topojson-client (apt-get install npm)" >&2; exit 1; }
-  npm install --silent --no-audit --no-fund --no-save --prefix vendor/npm topojson-client@3.1.0
+# axe-core: the accessibility audit injected by tests/browser/test_a11y.py (not served to users).
+if [ ! -f vendor/npm/node_modules/topojson-client/dist/topojson-client.min.js ] || [ ! -f vendor/npm/node_modules/axe-core/axe.min.js ]; then
+  command -v npm >/dev/null || { echo "setup: npm is needed once for topojson-client and axe-core (apt-get install npm)" >&2; exit 1; }
+  npm install --silent --no-audit --no-fund --no-save --prefix vendor/npm topojson-client@3.1.0 axe-core@4.14.1
 fi
 echo "setup done: .venv ready, browser assets in vendor/npm"
