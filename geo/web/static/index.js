@@ -51,6 +51,33 @@
     });
     document.getElementById("status").textContent =
       overview.levels[level] + "単位で「" + m.label + "」の数を表示しています。";
+    textAlternative(m);
+  }
+
+  /* The map's text alternative (summary, table, the panel's first text) follows the switches. */
+  function textAlternative(m) {
+    var name = overview.levels[level];
+    var summary = "北海道の地図。" + name + "ごとに、及ぶプロジェクト（" + m.label + "）の数で色分けしています。";
+    var sumEl = document.getElementById(app.dataset.map + "-summary");
+    if (sumEl) { sumEl.textContent = summary + " 地図と同じ内容を表に示します。"; }
+    var first = document.getElementById("panel-level");
+    if (first) { first.textContent = summary; }
+    var table = document.querySelector("#map-table table");
+    var entry = HM.layers[level];
+    if (!table || !entry) { return; }
+    var values = m.levels[level].values;
+    table.querySelector("caption").textContent = name + "ごとの及ぶプロジェクト数（" + m.label + "）";
+    table.querySelector("thead th").textContent = name;
+    var body = el("tbody");
+    Object.keys(entry.opts.feats).forEach(function (id) {
+      var t = entry.opts.feats[id].t || [];
+      var tr = el("tr");
+      tr.appendChild(el("th", t[0], { scope: "row" }));
+      tr.appendChild(el("td", t.slice(1).join("・")));
+      tr.appendChild(el("td", values[id] === undefined ? "—" : String(values[id]), { "class": "num" }));
+      body.appendChild(tr);
+    });
+    table.replaceChild(body, table.querySelector("tbody"));
   }
 
   document.querySelectorAll("#level input").forEach(function (input) {
@@ -109,6 +136,7 @@
   /* --- search (combobox with keyboard) ---------------------------------------------- */
   var input = document.getElementById("q");
   var list = document.getElementById("q-results");
+  var message = document.getElementById("q-message");
   var results = [];
   var active = -1;
   var timer = null;
@@ -135,13 +163,18 @@
   function query(now) {
     var text = input.value.trim();
     var mine = ++seq;
-    if (!text) { results = []; active = -1; render(); return Promise.resolve(); }
+    if (!text) { results = []; active = -1; render(); message.hidden = true; return Promise.resolve(); }
     return getJSON(app.dataset.search + "?q=" + encodeURIComponent(text)).then(function (res) {
       if (mine !== seq) { return; }
       results = res.ok ? res.body.results : [];
       active = results.length ? 0 : -1;
       render();
-      document.getElementById("status").textContent = res.ok ? results.length + " 件見つかりました" : res.body.error;
+      var said = res.ok ? results.length + " 件見つかりました" : res.body.error;
+      if (res.ok && !results.length) { said = "「" + text + "」に当てはまる市町村・区・プロジェクトはありません"; }
+      document.getElementById("status").textContent = said;
+      // Said visibly too when nothing matched (the list stays closed then).
+      message.textContent = results.length ? "" : said;
+      message.hidden = results.length > 0;
     });
   }
   input.addEventListener("input", function () {
@@ -159,7 +192,7 @@
       if (e.isComposing) { return; }  // IME: Enter confirms the conversion, not the search
       clearTimeout(timer);
       // Search now if the list is stale, then go to the highlighted (first) hit.
-      query().then(function () { go(active >= 0 ? active : 0); });
+      query().then(function () { if (results.length) { go(active >= 0 ? active : 0); } });
     } else if (e.key === "Escape") {
       results = []; active = -1; render();
     }
