@@ -38,7 +38,7 @@
     });
     var legend = document.getElementById("measure-legend");
     var classes = m.levels[level].classes;
-    legend.querySelector("h3").textContent = "影響するプロジェクト数（" + m.label + "・" + overview.levels[level] + "）";
+    legend.querySelector(".legend-title").textContent = "影響するプロジェクト数（" + m.label + "・" + overview.levels[level] + "）";
     var ul = legend.querySelector("ul");
     ul.textContent = "";
     classes.colors.forEach(function (c, i) {
