@@ -124,14 +124,14 @@
 
   /* What a click on area ``id`` of ``entry`` does: select it (overview), open its popup, or
      follow its link. Enter and Space do the same. */
-  function activate(entry, id, latlng) {
+  function activate(entry, id, latlng, keyboard) {
     var opts = entry.opts;
     var feat = opts.feats[id] || {};
     if (opts.select) {
       document.dispatchEvent(new CustomEvent("hm:select",
         { detail: { key: opts.key, object: opts.object, id: id } }));
     } else if (feat.p) {
-      L.popup({ maxWidth: 300 }).setLatLng(latlng).setContent(lines(feat.p, "hm-popup")).openOn(entry.map);
+      if (keyboard) { entry.byId[id].openPopup(latlng); }  // a click opens the bound popup itself
     } else if (feat.h) {
       window.location.href = feat.h;
     }
@@ -177,7 +177,12 @@
             var cls = (nt ? "hm-nt" : "hm-area hm-" + opts.object) + " hm-id-" + f.id;
             return Object.assign(styleFor(entry, f.id), { className: cls });
           },
-          onEachFeature: function (f, l) { entry.byId[f.id] = l; },
+          onEachFeature: function (f, l) {
+            entry.byId[f.id] = l;
+            // The few areas with a popup (a KPI's 振興局) carry it themselves; a click opens it.
+            var p = (opts.feats[f.id] || {}).p;
+            if (p && interactive) { l.bindPopup(function () { return lines(p, "hm-popup"); }, { maxWidth: 300 }); }
+          },
         });
         if (interactive) {
           layer.bindTooltip(function (l) { return tipFor(entry, l.feature.id); }, { sticky: true });
@@ -300,7 +305,7 @@
       if (!list.length) { return; }
       if (current && !map.hasLayer(current.entry.group)) { current = null; }
       if (e.key === "Enter" || e.key === " ") {
-        if (current) { activate(current.entry, current.id, current.center); }
+        if (current) { activate(current.entry, current.id, current.center, true); }
         return;
       }
       if (!current) {
