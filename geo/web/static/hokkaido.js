@@ -137,6 +137,13 @@
     }
   }
 
+  /* Resolves after the browser has had a chance to paint (the frame's rAF, then a task). */
+  function afterPaint() {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () { setTimeout(resolve, 0); });
+    });
+  }
+
   function weightOf(entry) { return (entry.opts.base && entry.opts.base.weight) || 1; }
 
   /* Fill ``group`` (an L.FeatureGroup already known to the layer control) from the topology:
@@ -150,10 +157,10 @@
     var interactive = opts.interactive !== false;
     pending += 1;
     loadTopology(opts.topology).then(function (topo) {
-      // Layers shown now are drawn first; hidden ones (other levels, switchable outlines) in a
-      // later task, so the first paint does not wait for them.
+      // Layers shown now are drawn first; hidden ones (other levels, switchable outlines) after
+      // the next frame, so the first paint of the map does not wait for them.
       if (map.hasLayer(group)) { return topo; }
-      return new Promise(function (resolve) { setTimeout(function () { resolve(topo); }, 0); });
+      return afterPaint().then(function () { return topo; });
     }).then(function (topo) {
       var object = topo.objects[opts.object];
       var geoms = object.geometries.filter(function (g) {
@@ -192,14 +199,16 @@
         }
       }
       entry.layer = layer;
-      layer.addTo(group);
       if (opts.fit) {
+        // Fitted before the areas are added, without animation: they are projected and drawn
+        // once, at the final view (not drawn, animated, then redrawn).
         var b = L.latLngBounds([]);
         if (opts.fit === true) { b = layer.getBounds(); } else {
           opts.fit.forEach(function (fid) { if (entry.byId[fid]) { b.extend(entry.byId[fid].getBounds()); } });
         }
-        if (b.isValid()) { map.fitBounds(b, { padding: [8, 8], maxZoom: opts.maxZoom || 11 }); }
+        if (b.isValid()) { map.fitBounds(b, { padding: [8, 8], maxZoom: opts.maxZoom || 11, animate: false }); }
       }
+      layer.addTo(group);
       if (opts.back) { group.bringToBack(); }
     }).catch(function (err) {
       if (window.console) { console.warn("map layer " + opts.key + ": " + err.message); }
