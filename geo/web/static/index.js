@@ -1,5 +1,6 @@
 /* The overview page: level and measure switches, the side panel, search, 現在地. */
-(function () {
+/* Runs from the bundle right after the map; the controls and panel below it are parsed later. */
+function hokkaidoIndex() {
   "use strict";
   var app = document.getElementById("app");
   if (!app) { return; }
@@ -222,4 +223,9 @@
       if (app.dataset.selectRegion) { select("regions", app.dataset.selectRegion); }
     });
   });
-})();
+}
+if (document.readyState === "loading") {
+  document.addEventListener("DOMContentLoaded", hokkaidoIndex);
+} else {
+  hokkaidoIndex();
+}
