@@ -349,20 +349,12 @@
 
   /* The embed snippet names this page's embed by the address it is really served from (a
      server, a static host, file://): the link's resolved href. Text only, never markup. */
-  function embedSnippets() {
-    document.querySelectorAll("textarea[data-embed-for]").forEach(function (box) {
-      var link = document.getElementById(box.getAttribute("data-embed-for"));
-      if (!link || !link.href) { return; }
-      var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
-      box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
-    });
-  }
-  // The bundle runs right after the map; the share box is further down the page.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", embedSnippets);
-  } else {
-    embedSnippets();
-  }
+  document.querySelectorAll("textarea[data-embed-for]").forEach(function (box) {
+    var link = document.getElementById(box.getAttribute("data-embed-for"));
+    if (!link || !link.href) { return; }
+    var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+    box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+  });
 
   window.HokkaidoMap = HM;
 })();

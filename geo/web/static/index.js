@@ -1,6 +1,5 @@
 /* The overview page: level and measure switches, the side panel, search, 現在地. */
-/* Runs from the bundle right after the map; the controls and panel below it are parsed later. */
-function hokkaidoIndex() {
+(function () {
   "use strict";
   var app = document.getElementById("app");
   if (!app) { return; }
@@ -223,9 +222,4 @@ function hokkaidoIndex() {
       if (app.dataset.selectRegion) { select("regions", app.dataset.selectRegion); }
     });
   });
-}
-if (document.readyState === "loading") {
-  document.addEventListener("DOMContentLoaded", hokkaidoIndex);
-} else {
-  hokkaidoIndex();
-}
+})();
