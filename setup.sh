@@ -57,8 +57,10 @@ fi
 # constraints.txt pins the versions CI tested; drop -c to try newer ones.
 .venv/bin/python -m pip install --quiet -e '.[test]' -c constraints.txt
 # Browser-side libraries without a PyPI package; exact versions, no lock-file churn.
-if [ ! -f vendor/npm/node_modules/topojson-client/dist/topojson-client.min.js ]; then
-  npm install --silent --no-audit --no-fund --no-save --prefix vendor/npm topojson-client@3.1.0
+# axe-core: the accessibility audit injected by tests/browser/test_a11y.py (not served to users).
+# One command for both: npm --no-save removes what the same prefix holds but this call does not name.
+if [ ! -f vendor/npm/node_modules/topojson-client/dist/topojson-client.min.js ] || [ ! -f vendor/npm/node_modules/axe-core/axe.min.js ]; then
+  npm install --silent --no-audit --no-fund --no-save --prefix vendor/npm topojson-client@3.1.0 axe-core@4.14.1
 fi
 echo "setup: done (.venv ready, browser libraries in vendor/npm)"
 echo "setup: run the app with  .venv/bin/hokkaido-map serve  and the tests with  .venv/bin/python -m pytest"

@@ -130,10 +130,22 @@ OPEN_ALL = """
   const out = {texts: [], injected: 0, opened: 0};
   if (!HM) return out;
   for (const entry of Object.values(HM.layers)) {
-    for (const layer of Object.values(entry.byId)) {
-      // Tooltips are bound on the per-area L.GeoJSON group; its polygons have none of their own.
+    const group = entry.layer;  // one L.geoJSON per layer: its tooltip follows the hovered area
+    for (const [id, layer] of Object.entries(entry.byId)) {
+      if (id !== "*" && group && group.getTooltip && group.getTooltip()) {
+        group.fire("mouseover", {layer: layer, latlng: layer.getBounds().getCenter()});
+        read(group.getTooltip());
+        group.closeTooltip();
+      }
       if (!visit(layer) && layer.eachLayer) layer.eachLayer(l => visit(l));
     }
+  }
+  function read(overlay) {
+    const el = overlay.getElement && overlay.getElement();
+    if (!el) return;
+    out.opened += 1;
+    out.texts.push(el.innerText);
+    out.injected += el.querySelectorAll("img, script, svg, iframe").length;
   }
   function visit(l) {
     let any = false;
@@ -142,12 +154,7 @@ OPEN_ALL = """
       if (!get) continue;
       try { l["open" + kind](l.getBounds ? l.getBounds().getCenter() : undefined); } catch (e) { continue; }
       any = true;
-      const el = get.getElement && get.getElement();
-      if (el) {
-        out.opened += 1;
-        out.texts.push(el.innerText);
-        out.injected += el.querySelectorAll("img, script, svg, iframe").length;
-      }
+      read(get);
       l["close" + kind]();
     }
     return any;

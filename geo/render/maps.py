@@ -67,11 +67,21 @@ class Legend:
 
 
 @dataclass(frozen=True)
+class TextTable:
+    """The map as a table (its text alternative): one row per area the map colours or names."""
+
+    caption: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
 class MapView:
     name: str  # the map div's id
     script: str  # JavaScript that builds the map (served as /maps/....js)
     legends: tuple[Legend, ...]
     summary: str  # one sentence for screen readers
+    table: TextTable | None = None
 
 
 def _js(value: object) -> str:
@@ -166,14 +176,22 @@ def render(m: folium.Map) -> tuple[str, str]:
     return m.get_name(), figure.script.render()
 
 
-def _view(m: folium.Map, legends: Iterable[Legend], summary: str) -> MapView:
+def _view(m: folium.Map, legends: Iterable[Legend], summary: str, table: TextTable | None = None) -> MapView:
     name, script = render(m)
-    return MapView(name=name, script=script, legends=tuple(legends), summary=summary)
+    return MapView(name=name, script=script, legends=tuple(legends), summary=summary, table=table)
+
+
+def tip_table(caption: str, feats: dict) -> TextTable:
+    """What the tooltips say, as a table: the area's name, then the rest of its lines."""
+    rows = tuple((f["t"][0], "・".join(f["t"][1:])) for f in feats.values() if f.get("t"))
+    return TextTable(caption, ("地域", "地図が示す内容"), rows)
 
 
 def _layer(ctx: MapContext, key: str, obj: str, feats: dict, base: dict, **extra: object) -> dict:
+    # The credit line is not repeated per layer: the page's figure carries it (hokkaido.js shows
+    # it in the map's attribution box).
     return {"key": key, "topology": ctx.topology_url, "object": obj, "feats": feats, "base": base,
-            "credit": ctx.credit, **extra}
+            **extra}
 
 
 def _sub_tip(ctx: MapContext, short: str) -> list[str]:
@@ -249,13 +267,21 @@ def overview_map(ctx: MapContext, town_links: dict[str, str], *, embed: bool = F
     summary = (f"北海道の地図。{LEVEL_LABELS[level]}ごとに、及ぶプロジェクト（{label}）の数で"
                f"色分けしています（{len(atlas.municipalities)}市町村・{len(h.subprefectures)}振興局・"
                f"{len(h.regions)}連携地域）。")
-    # The full page draws its own legend, which follows the switches; an embed needs this one.
-    legends = [] if not embed else [Legend(
+    # The full page draws its own colour legend, which follows the switches; an embed needs this one.
+    markers = Legend("表示", (core_city_legend(),))
+    legends = [markers] if not embed else [Legend(
         f"影響するプロジェクト数（{label}・{LEVEL_LABELS[level]}）",
         tuple(LegendItem(c, f"{lab} 件") for c, lab in zip(classes[level].colors, classes[level].labels,
                                                             strict=True)),
-    ), Legend("表示", (core_city_legend(),))]
-    return _view(m, legends, summary)
+    ), markers]
+    shown = {"municipalities": muni_feats, "subprefectures": sub_feats, "regions": reg_feats}[level]
+    table = TextTable(
+        f"{LEVEL_LABELS[level]}ごとの及ぶプロジェクト数（{label}）",
+        (LEVEL_LABELS[level], "所属・説明", "件数"),
+        tuple((f["t"][0], "・".join(f["t"][1:-1] if embed and fid in counts[level] else f["t"][1:]),
+               str(counts[level][fid]) if fid in counts[level] else "—")
+              for fid, f in shown.items()))
+    return _view(m, legends, summary, table)
 
 
 def town_map(ctx: MapContext, town: Municipality, *, embed: bool = False) -> MapView:
@@ -297,7 +323,8 @@ def town_map(ctx: MapContext, town: Municipality, *, embed: bool = False) -> Map
     legends = (legend, Legend("表示", (LegendItem("#d7301f", town.full_name, "line"), core_city_legend())))
     summary = (f"{town.full_name}（{h.subprefecture(town.subprefecture).name}）を中心にした地図。"
                f"このまちに及ぶ{len(projects)}件のプロジェクトの範囲を振興局ごとに色分けしています。")
-    return _view(m, legends, summary)
+    table = tip_table(f"振興局ごとの、{town.full_name}のプロジェクトが及ぶ件数", sub_feats)
+    return _view(m, legends, summary, table)
 
 
 def project_map(ctx: MapContext, project: Project, *, embed: bool = False) -> MapView:
@@ -331,7 +358,8 @@ def project_map(ctx: MapContext, project: Project, *, embed: bool = False) -> Ma
     names = "、".join(h.subprefecture(s).name for s in project.subprefectures)
     summary = (f"{project.name}の対象地域の地図：{names}。"
                + ("連携地域をまたぐプロジェクトです。" if project.cross_region else ""))
-    return _view(m, [Legend("凡例", tuple(items))], summary)
+    table = tip_table(f"{project.name}の対象地域（振興局）", feats)
+    return _view(m, [Legend("凡例", tuple(items))], summary, table)
 
 
 def _kpi_popup(entry: KpiEntry) -> list[str]:
@@ -380,10 +408,10 @@ def kpi_map(ctx: MapContext, entry: KpiEntry, *, embed: bool = False) -> MapView
     _core_cities(ctx, m)
     legend = _classes_legend("計画上の変化率（基準値→目標値）", classes,
                              [LegendItem(NO_DATA, "基準値なし（変化率を計算できない）"),
-                              LegendItem("#ffffff", "対象外")])
+                              LegendItem("#ffffff", "対象外"), core_city_legend()])
     summary = (f"KPI「{entry.kpi.indicator}」の対象地域（{'、'.join(entry.project.subprefectures)}）を、"
                f"計画上の変化率 {kpi_change_text(entry)} の色で塗った地図。")
-    return _view(m, [legend], summary)
+    return _view(m, [legend], summary, tip_table(f"KPI「{entry.kpi.indicator}」の対象地域（振興局）", feats))
 
 
 def family_map(ctx: MapContext, key: str, *, embed: bool = False) -> MapView:
@@ -421,11 +449,11 @@ def family_map(ctx: MapContext, key: str, *, embed: bool = False) -> MapView:
     folium.LayerControl(collapsed=True).add_to(m)
     counted = Classes(classes.breaks, classes.colors, tuple(f"{lab} 件" for lab in classes.labels))
     legends = (_classes_legend(f"この指標のKPIが重なる数（{key}）", counted),
-               Legend("各KPIの範囲（線）と計画上の変化率", tuple(line_items)))
+               Legend("各KPIの範囲（線）と計画上の変化率", (*line_items, core_city_legend())))
     del change
     summary = (f"指標「{key}」を持つ{len(entries)}件のKPIの対象地域を重ねた地図。"
                "色は重なっているKPIの数、線は各KPIの範囲です。")
-    return _view(m, legends, summary)
+    return _view(m, legends, summary, tip_table(f"振興局ごとの、指標「{key}」のKPIの数", feats))
 
 
 def overlap_map(ctx: MapContext, *, embed: bool = False) -> MapView:
@@ -461,8 +489,8 @@ def overlap_map(ctx: MapContext, *, embed: bool = False) -> MapView:
         _classes_legend("複数の振興局にまたがるプロジェクト数", Classes(
             classes.breaks, classes.colors, tuple(f"{lab} 件" for lab in classes.labels))),
         Legend("連携地域をまたぐプロジェクト（線・切り替え可）",
-               (*items, LegendItem(REGION_OUTLINE, "連携地域の境界", "line"))),
+               (*items, LegendItem(REGION_OUTLINE, "連携地域の境界", "line"), core_city_legend())),
     )
     summary = ("振興局ごとに、複数の振興局にまたがるプロジェクトの数で色分けした地図。"
                f"連携地域をまたぐ{len(items)}件のプロジェクトを線で重ねています。")
-    return _view(m, legends, summary)
+    return _view(m, legends, summary, tip_table("振興局ごとの、プロジェクトの重なり", feats))

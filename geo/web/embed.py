@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, render_template, request, url_for
 from geo.atlas.codes import CodeError
 from geo.atlas.sources import CREDIT
 from geo.errors import UnknownCodeError
-from geo.render.views import LEVEL_LABELS, measures, overview_arg
+from geo.render.views import LEVEL_LABELS, kpi_entry, measures, overview_arg
 from geo.web.pages import map_block, map_view, to_canonical
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
@@ -76,7 +76,16 @@ def project(pid: str) -> str | Response:
 
 @bp.get("/kpi/<kid>")
 def kpi(kid: str) -> str:
-    return _embed("kpi", kid, f"KPI {kid}", url_for("pages.kpi", kid=kid))
+    from geo.web.state import state
+
+    try:
+        entry = kpi_entry(state().plan, kid)
+    except KeyError:
+        abort(404, f"no KPI {kid!r}")
+    # The KPI as the plan words it, never its internal id.
+    k = entry.kpi
+    title = f"KPI：{k.indicator}" + (f"（{k.scope}）" if k.scope else "") + f" — {entry.project.name}"
+    return _embed("kpi", entry.id, title, url_for("pages.kpi", kid=entry.id))
 
 
 @bp.get("/kpi/family/<key>")

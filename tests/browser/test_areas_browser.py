@@ -76,9 +76,9 @@ def test_search_box_says_unknown_postal_code(page, live_server) -> None:
     box = page.locator("#q")
     box.click()
     box.fill("000-0000")
-    note = page.locator("#q-results li[aria-disabled=true]")
-    note.wait_for()
-    assert "000-0000" in note.inner_text() and note.is_visible()
+    note = page.locator("#q-message")
+    note.wait_for(state="visible")
+    assert "000-0000" in note.inner_text()
 
 
 def test_side_panel_links_to_subprefecture_page(page, live_server) -> None:

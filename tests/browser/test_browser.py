@@ -33,7 +33,7 @@ def test_level_switch(page, live_server) -> None:
         counts[level] = page.locator("path.hm-area").count()
     assert counts == {"municipalities": 179, "subprefectures": 14, "regions": 6}
     page.select_option("#measure", "cross")
-    assert "連携地域をまたぐ" in page.locator("#measure-legend h3").inner_text()
+    assert "連携地域をまたぐ" in page.locator("#measure-legend .legend-title").inner_text()
 
 
 def test_hover_shows_tooltip(page, live_server) -> None:

@@ -77,76 +77,138 @@
     return lines(list);
   }
 
-  /* Fill ``group`` (an L.FeatureGroup already known to the layer control) from the topology. */
+  /* Leaflet speaks Japanese on this lang="ja" site. The layers toggle's title is hard-coded in
+     Leaflet, so it is set after the control builds its layout. */
+  L.Control.Zoom.mergeOptions({ zoomInTitle: "ズームイン", zoomOutTitle: "ズームアウト" });
+  var initLayers = L.Control.Layers.prototype._initLayout;
+  L.Control.Layers.include({
+    _initLayout: function () {
+      initLayers.call(this);
+      this._layersLink.title = "レイヤー";
+      this._layersLink.setAttribute("aria-label", "レイヤー（表示の切り替え）");
+    },
+  });
+  var initPopup = L.Popup.prototype._initLayout;
+  L.Popup.include({
+    _initLayout: function () {
+      initPopup.call(this);
+      var close = this._container.querySelector(".leaflet-popup-close-button");
+      if (close) { close.setAttribute("aria-label", "閉じる"); close.title = "閉じる"; }
+    },
+  });
+  // Chromium makes every SVG path with a focus listener a tab stop; Leaflet adds one per
+  // tooltip-bearing path (~190 on the overview). The map is one tab stop instead, and the
+  // keyboard scheme below moves between areas.
+  L.Layer.prototype._addFocusListenersOnLayer = function () {};
+
+  function setupMap(map) {
+    var id = map.getContainer().id;
+    if (HM.maps[id]) { return; }
+    HM.maps[id] = map;
+    // Filled areas get their own pane under Leaflet's overlay pane, so the 中核都市 markers and
+    // project outlines (drawn synchronously, before the topology arrives) stay on top; the
+    // keyboard outline has one above both.
+    map.createPane("hmAreas").style.zIndex = 390;
+    var focusPane = map.createPane("hmFocus");
+    focusPane.style.zIndex = 620;
+    focusPane.style.pointerEvents = "none";
+    // The credit line is the figure's caption in the HTML; with a map it is shown once, on it.
+    var credit = document.getElementById(id + "-credit");
+    if (credit && map.attributionControl) {
+      map.attributionControl.setPrefix(false);
+      map.attributionControl.addAttribution(credit.textContent.replace(/[&<>]/g, ""));
+      credit.hidden = true;
+    }
+    keyboard(map);
+  }
+
+  /* What a click on area ``id`` of ``entry`` does: select it (overview), open its popup, or
+     follow its link. Enter and Space do the same. */
+  function activate(entry, id, latlng, keyboard) {
+    var opts = entry.opts;
+    var feat = opts.feats[id] || {};
+    if (opts.select) {
+      document.dispatchEvent(new CustomEvent("hm:select",
+        { detail: { key: opts.key, object: opts.object, id: id } }));
+    } else if (feat.p) {
+      if (keyboard) { entry.byId[id].openPopup(latlng); }  // a click opens the bound popup itself
+    } else if (feat.h) {
+      window.location.href = feat.h;
+    }
+  }
+
+  /* Resolves after the browser has had a chance to paint (the frame's rAF, then a task). */
+  function afterPaint() {
+    return new Promise(function (resolve) {
+      requestAnimationFrame(function () { setTimeout(resolve, 0); });
+    });
+  }
+
+  function weightOf(entry) { return (entry.opts.base && entry.opts.base.weight) || 1; }
+
+  /* Fill ``group`` (an L.FeatureGroup already known to the layer control) from the topology:
+     one L.geoJSON for the whole object, with shared handlers (not one layer per area). */
   HM.topoLayer = function (map, group, opts) {
     var entry = { map: map, group: group, opts: opts, byId: {}, values: opts.values || null,
-                  classes: opts.classes || null, extraTip: null };
+                  classes: opts.classes || null, extraTip: null, layer: null };
     HM.layers[opts.key] = entry;
-    HM.maps[map.getContainer().id] = map;
-    if (opts.credit && map.attributionControl) {
-      map.attributionControl.setPrefix(false);
-      map.attributionControl.addAttribution(opts.credit.replace(/[&<>]/g, ""));
-    }
-    // Filled areas get their own pane under Leaflet's overlay pane, so the 中核都市 markers and
-    // project outlines (drawn synchronously, before the topology arrives) stay on top.
-    if (!map.getPane("hmAreas")) { map.createPane("hmAreas").style.zIndex = 390; }
+    setupMap(map);
     var pane = (opts.merge || (opts.base && opts.base.fill === false)) ? "overlayPane" : "hmAreas";
+    var interactive = opts.interactive !== false;
     pending += 1;
     loadTopology(opts.topology).then(function (topo) {
-      // Layers shown now are drawn first; hidden ones (other levels, switchable outlines) in a
-      // later task, so the first paint does not wait for them.
+      // Layers shown now are drawn first; hidden ones (other levels, switchable outlines) after
+      // the next frame, so the first paint of the map does not wait for them.
       if (map.hasLayer(group)) { return topo; }
-      return new Promise(function (resolve) { setTimeout(function () { resolve(topo); }, 0); });
+      return afterPaint().then(function () { return topo; });
     }).then(function (topo) {
       var object = topo.objects[opts.object];
       var geoms = object.geometries.filter(function (g) {
         return !opts.only || Object.prototype.hasOwnProperty.call(opts.feats, g.id);
       });
+      var layer;
       if (opts.merge) {
         // One outline for the union (a project's 振興局 as one area), not one per piece.
-        var merged = topojson.merge(topo, geoms);
-        var layer = L.geoJSON(merged, { style: Object.assign({}, opts.base), pane: pane,
-                                        interactive: Boolean(opts.mergeTip) });
+        layer = L.geoJSON(topojson.merge(topo, geoms), { style: Object.assign({}, opts.base), pane: pane,
+                                                        interactive: Boolean(opts.mergeTip) });
         if (opts.mergeTip) { layer.bindTooltip(lines(opts.mergeTip), { sticky: true }); }
-        layer.addTo(group);
         entry.byId["*"] = layer;
       } else {
-        geoms.forEach(function (g) {
-          var feature = topojson.feature(topo, g);
-          var nt = g.properties && g.properties.nt;
-          var cls = "hm-area hm-" + opts.object;
-          if (nt && opts.object === "municipalities") { cls = "hm-nt"; }
-          cls += " hm-id-" + g.id;  // lets tests and styles find one area
-          var layer = L.geoJSON(feature, {
-            style: Object.assign(styleFor(entry, g.id), { className: cls }),
-            pane: pane,
-            interactive: opts.interactive !== false,
-          });
-          if (opts.interactive !== false) {
-            layer.bindTooltip(function () { return tipFor(entry, g.id); }, { sticky: true });
-            var feat = opts.feats[g.id] || {};
-            if (feat.p) { layer.bindPopup(function () { return lines(feat.p, "hm-popup"); }); }
-            layer.on("click", function () {
-              if (opts.select) {
-                document.dispatchEvent(new CustomEvent("hm:select",
-                  { detail: { key: opts.key, object: opts.object, id: g.id } }));
-              } else if (feat.h && !feat.p) {
-                window.location.href = feat.h;
-              }
-            });
-            layer.on("mouseover", function () { layer.setStyle({ weight: (opts.base.weight || 1) + 2 }); });
-            layer.on("mouseout", function () { layer.setStyle({ weight: opts.base.weight || 1 }); });
-          }
-          layer.addTo(group);
-          entry.byId[g.id] = layer;
+        var collection = topojson.feature(topo, { type: "GeometryCollection", geometries: geoms });
+        layer = L.geoJSON(collection, {
+          pane: pane,
+          interactive: interactive,
+          style: function (f) {
+            var nt = f.properties && f.properties.nt && opts.object === "municipalities";
+            // The classes let tests and styles find one area.
+            var cls = (nt ? "hm-nt" : "hm-area hm-" + opts.object) + " hm-id-" + f.id;
+            return Object.assign(styleFor(entry, f.id), { className: cls });
+          },
+          onEachFeature: function (f, l) {
+            entry.byId[f.id] = l;
+            // The few areas with a popup (a KPI's 振興局) carry it themselves; a click opens it.
+            var p = (opts.feats[f.id] || {}).p;
+            if (p && interactive) { l.bindPopup(function () { return lines(p, "hm-popup"); }, { maxWidth: 300 }); }
+          },
         });
+        if (interactive) {
+          layer.bindTooltip(function (l) { return tipFor(entry, l.feature.id); }, { sticky: true });
+          layer.on("click", function (e) { activate(entry, e.layer.feature.id, e.latlng); });
+          layer.on("mouseover", function (e) { e.layer.setStyle({ weight: weightOf(entry) + 2 }); });
+          layer.on("mouseout", function (e) { e.layer.setStyle({ weight: weightOf(entry) }); });
+        }
       }
+      entry.layer = layer;
       if (opts.fit) {
-        var target = opts.fit === true ? group : L.featureGroup(
-          opts.fit.map(function (id) { return entry.byId[id]; }).filter(Boolean));
-        var b = target.getBounds();
-        if (b.isValid()) { map.fitBounds(b, { padding: [8, 8], maxZoom: opts.maxZoom || 11 }); }
+        // Fitted before the areas are added, without animation: they are projected and drawn
+        // once, at the final view (not drawn, animated, then redrawn).
+        var b = L.latLngBounds([]);
+        if (opts.fit === true) { b = layer.getBounds(); } else {
+          opts.fit.forEach(function (fid) { if (entry.byId[fid]) { b.extend(entry.byId[fid].getBounds()); } });
+        }
+        if (b.isValid()) { map.fitBounds(b, { padding: [8, 8], maxZoom: opts.maxZoom || 11, animate: false }); }
       }
+      layer.addTo(group);
       if (opts.back) { group.bringToBack(); }
     }).catch(function (err) {
       if (window.console) { console.warn("map layer " + opts.key + ": " + err.message); }
@@ -155,6 +217,123 @@
       if (pending === 0) { readyResolve(); document.documentElement.dataset.mapReady = "1"; }
     });
   };
+
+  /* --- keyboard: the map is one tab stop; arrows move between its areas ----------------- */
+
+  /* The areas a key can reach: every area of a shown, clickable, per-area layer of this map. */
+  function targets(map) {
+    var out = [];
+    Object.keys(HM.layers).forEach(function (key) {
+      var entry = HM.layers[key];
+      if (entry.map !== map || entry.opts.merge || entry.opts.interactive === false ||
+          !map.hasLayer(entry.group)) { return; }
+      Object.keys(entry.byId).forEach(function (fid) {
+        var layer = entry.byId[fid];
+        var c = layer.getBounds().getCenter();
+        try { c = layer.getCenter(); } catch (e) { /* not drawn yet: the bounds' centre will do */ }
+        out.push({ entry: entry, id: fid, layer: layer, center: c });
+      });
+    });
+    return out;
+  }
+
+  /* The nearest area whose centre lies in the direction of the arrow (a 90° cone), preferring
+     straight lines: distance plus twice the sideways offset. */
+  function neighbour(map, list, from, key) {
+    var dir = { ArrowRight: [1, 0], ArrowLeft: [-1, 0], ArrowDown: [0, 1], ArrowUp: [0, -1] }[key];
+    var p0 = map.latLngToLayerPoint(from.center);
+    var best = null;
+    var bestScore = Infinity;
+    list.forEach(function (t) {
+      if (t === from || (t.entry === from.entry && t.id === from.id)) { return; }
+      var p = map.latLngToLayerPoint(t.center);
+      var along = (p.x - p0.x) * dir[0] + (p.y - p0.y) * dir[1];
+      var across = Math.abs((p.x - p0.x) * dir[1] - (p.y - p0.y) * dir[0]);
+      if (along <= 0 || across > along) { return; }
+      var score = along + 2 * across;
+      if (score < bestScore) { bestScore = score; best = t; }
+    });
+    return best;
+  }
+
+  function keyboard(map) {
+    var container = map.getContainer();
+    var live = document.getElementById(container.id + "-live");
+    var current = null;
+    var outline = null;
+    var tip = null;
+
+    function clear() {
+      if (outline) { map.removeLayer(outline); outline = null; }
+      if (tip) { map.removeLayer(tip); tip = null; }
+    }
+
+    function focusArea(t) {
+      clear();
+      current = t;
+      if (!t) { return; }
+      var shape = t.layer.toGeoJSON();
+      // Two strokes, black under white dashes: visible on every fill colour.
+      outline = L.featureGroup([
+        L.geoJSON(shape, { pane: "hmFocus", interactive: false,
+                           style: { color: "#000", weight: 5, fill: false, opacity: 1 } }),
+        L.geoJSON(shape, { pane: "hmFocus", interactive: false,
+                           style: { color: "#fff", weight: 2, dashArray: "6 4", fill: false, opacity: 1,
+                                    className: "hm-focus" } }),
+      ]).addTo(map);
+      var b = t.layer.getBounds();
+      if (!map.getBounds().contains(t.center)) { map.panTo(t.center); }
+      // The tooltip sits beyond the area's edge (above it, or below near the map's top), so it
+      // never hides the outline.
+      var north = L.latLng(b.getNorth(), t.center.lng);
+      var above = map.latLngToContainerPoint(north).y > 90;
+      tip = L.tooltip({ direction: above ? "top" : "bottom", offset: [0, above ? -6 : 6],
+                        className: "hm-kbd-tip" })
+        .setLatLng(above ? north : L.latLng(b.getSouth(), t.center.lng))
+        .setContent(tipFor(t.entry, t.id));
+      tip.addTo(map);
+      if (live) {
+        var text = [];
+        tip.getContent().childNodes.forEach(function (n) { text.push(n.textContent); });
+        live.textContent = text.join("、");
+      }
+    }
+
+    container.addEventListener("keydown", function (e) {
+      if (e.altKey || e.ctrlKey || e.metaKey || e.target !== container) { return; }
+      var arrow = /^Arrow/.test(e.key);
+      if (arrow && e.shiftKey) { return; }  // Shift+arrows: Leaflet pans the map
+      if (!arrow && e.key !== "Enter" && e.key !== " " && e.key !== "Escape") { return; }
+      if (e.key === "Escape") {
+        if (current) { clear(); current = null; if (live) { live.textContent = ""; } }
+        return;
+      }
+      e.preventDefault();
+      e.stopPropagation();  // Leaflet's own handler (on document) would pan with the arrows
+      var list = targets(map);
+      if (!list.length) { return; }
+      if (current && !map.hasLayer(current.entry.group)) { current = null; }
+      if (e.key === "Enter" || e.key === " ") {
+        if (current) { activate(current.entry, current.id, current.center, true); }
+        return;
+      }
+      if (!current) {
+        // First arrow: the area nearest the map's centre.
+        var mid = map.getCenter();
+        list.sort(function (a, b) { return mid.distanceTo(a.center) - mid.distanceTo(b.center); });
+        focusArea(list[0]);
+        return;
+      }
+      var next = neighbour(map, list, current, e.key);
+      if (next) { focusArea(next); } else if (live) {
+        live.textContent = "この方向にはほかの地域がありません（" + live.textContent.split("、")[0] + "）";
+      }
+    });
+    container.addEventListener("blur", function () { clear(); });
+    container.addEventListener("focus", function () { if (current) { focusArea(current); } });
+    HM.keyboard = HM.keyboard || {};
+    HM.keyboard[container.id] = { focusArea: focusArea, current: function () { return current; } };
+  }
 
   /* Recolour a layer from new values + classes (the overview's measure switch). */
   HM.restyle = function (key, values, classes, extraTip) {

@@ -38,7 +38,7 @@
     });
     var legend = document.getElementById("measure-legend");
     var classes = m.levels[level].classes;
-    legend.querySelector("h3").textContent = "影響するプロジェクト数（" + m.label + "・" + overview.levels[level] + "）";
+    legend.querySelector(".legend-title").textContent = "影響するプロジェクト数（" + m.label + "・" + overview.levels[level] + "）";
     var ul = legend.querySelector("ul");
     ul.textContent = "";
     classes.colors.forEach(function (c, i) {
@@ -51,6 +51,33 @@
     });
     document.getElementById("status").textContent =
       overview.levels[level] + "単位で「" + m.label + "」の数を表示しています。";
+    textAlternative(m);
+  }
+
+  /* The map's text alternative (summary, table, the panel's first text) follows the switches. */
+  function textAlternative(m) {
+    var name = overview.levels[level];
+    var summary = "北海道の地図。" + name + "ごとに、及ぶプロジェクト（" + m.label + "）の数で色分けしています。";
+    var sumEl = document.getElementById(app.dataset.map + "-summary");
+    if (sumEl) { sumEl.textContent = summary + " 地図と同じ内容を表に示します。"; }
+    var first = document.getElementById("panel-level");
+    if (first) { first.textContent = summary; }
+    var table = document.querySelector("#map-table table");
+    var entry = HM.layers[level];
+    if (!table || !entry) { return; }
+    var values = m.levels[level].values;
+    table.querySelector("caption").textContent = name + "ごとの及ぶプロジェクト数（" + m.label + "）";
+    table.querySelector("thead th").textContent = name;
+    var body = el("tbody");
+    Object.keys(entry.opts.feats).forEach(function (id) {
+      var t = entry.opts.feats[id].t || [];
+      var tr = el("tr");
+      tr.appendChild(el("th", t[0], { scope: "row" }));
+      tr.appendChild(el("td", t.slice(1).join("・")));
+      tr.appendChild(el("td", values[id] === undefined ? "—" : String(values[id]), { "class": "num" }));
+      body.appendChild(tr);
+    });
+    table.replaceChild(body, table.querySelector("tbody"));
   }
 
   document.querySelectorAll("#level input").forEach(function (input) {
@@ -117,6 +144,7 @@
   /* --- search (combobox with keyboard) ---------------------------------------------- */
   var input = document.getElementById("q");
   var list = document.getElementById("q-results");
+  var message = document.getElementById("q-message");
   var results = [];
   var note = "";  // the API's word for an answer without hits
   var active = -1;
@@ -132,8 +160,7 @@
       li.addEventListener("mousedown", function (e) { e.preventDefault(); go(i); });
       list.appendChild(li);
     });
-    if (!results.length && note) { list.appendChild(el("li", note, { role: "option", "aria-disabled": "true" })); }
-    list.hidden = results.length === 0 && !note;
+    list.hidden = results.length === 0;
     input.setAttribute("aria-expanded", String(!list.hidden));
     if (active >= 0) { input.setAttribute("aria-activedescendant", "q-opt-" + active); }
     else { input.removeAttribute("aria-activedescendant"); }
@@ -145,14 +172,20 @@
   function query(now) {
     var text = input.value.trim();
     var mine = ++seq;
-    if (!text) { results = []; note = ""; active = -1; render(); return Promise.resolve(); }
+    if (!text) { results = []; note = ""; active = -1; render(); message.hidden = true; return Promise.resolve(); }
     return getJSON(app.dataset.search + "?q=" + encodeURIComponent(text)).then(function (res) {
       if (mine !== seq) { return; }
       results = res.ok ? res.body.results : [];
       active = results.length ? 0 : -1;
       note = res.ok ? res.body.message || "" : res.body.error;  // e.g. an unknown postal code
       render();
-      document.getElementById("status").textContent = note || results.length + " 件見つかりました";
+      // The API's own word (an unknown postal code) or ours; said visibly too when nothing matched
+      // (the list stays closed then), not only to screen readers.
+      var said = note || results.length + " 件見つかりました";
+      if (res.ok && !results.length && !note) { said = "「" + text + "」に当てはまる市町村・区・プロジェクトはありません"; }
+      document.getElementById("status").textContent = said;
+      message.textContent = results.length ? "" : said;
+      message.hidden = results.length > 0;
     });
   }
   input.addEventListener("input", function () {
@@ -170,9 +203,9 @@
       if (e.isComposing) { return; }  // IME: Enter confirms the conversion, not the search
       clearTimeout(timer);
       // Search now if the list is stale, then go to the highlighted (first) hit.
-      query().then(function () { go(active >= 0 ? active : 0); });
+      query().then(function () { if (results.length) { go(active >= 0 ? active : 0); } });
     } else if (e.key === "Escape") {
-      results = []; note = ""; active = -1; render();
+      results = []; note = ""; active = -1; render(); message.hidden = true;
     }
   });
   input.addEventListener("blur", function () { setTimeout(function () { list.hidden = true; }, 200); });
