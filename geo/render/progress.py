@@ -381,7 +381,9 @@ def build_report(
         e = html.escape
         parts = [
             '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
-            f"<title>{e(title)}</title></head><body>",
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<meta name="description" content="{e(title)}：KPI ごとの評価と実績">'
+            f"<title>{e(title)}</title></head><body><main>",
             f"<h1>{e(title)}</h1>",
             f"<p>{e(note)}</p>",
             f"<p>評価の内訳：{e(count_text or 'なし')}</p>",
@@ -390,7 +392,7 @@ def build_report(
         parts.append(_html_table(late) if late else "<p>なし</p>")
         for project, items in by_project.items():
             parts += [f"<h2>{e(project)}</h2>", _html_table(items)]
-        parts.append("</body></html>")
+        parts.append("</main></body></html>")
         return "\n".join(parts)
     raise ValueError(f"format: must be md, csv or html, not {fmt!r}")
 
