@@ -72,7 +72,9 @@ def startup_lines(app, args: argparse.Namespace) -> list[str]:
         f"{len(atlas.hierarchy.regions)} 連携地域",
         f"hokkaido-map: plan data {plan_data_dir(app)}",
         f"hokkaido-map:   {len(plan.projects)} projects named ({plan.total_stated} stated), "
-        f"{len(plan.kpis)} KPIs",
+        f"{len(plan.kpis)} KPIs, " + (
+            f"{len(st.actuals.records)} KPI actuals published up to {st.actuals.as_of.isoformat()}"
+            if st.actuals.records and st.actuals.as_of else "no KPI actuals (実績未登録)"),
         f"hokkaido-map: serving http://{args.host}:{args.port}/ ({server}; {log})",
         "hokkaido-map: press Ctrl+C to stop",
     ]

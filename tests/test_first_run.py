@@ -128,7 +128,7 @@ def test_serve_says_what_it_loaded_how_to_stop_and_logs_requests():
         # The document's counts (Part III): 179 市町村 in 14 振興局 and 6 連携地域.
         assert "179 市町村 (+10 区, 6 北方領土), 14 振興局, 6 連携地域" in text
         assert f"plan data {ROOT / 'data'}" in text
-        assert "34 projects named (51 stated), 40 KPIs" in text
+        assert "34 projects named (51 stated), 40 KPIs, no KPI actuals (実績未登録)" in text
         assert f"serving http://127.0.0.1:{port}/" in text
         assert lines[-1] == "hokkaido-map: press Ctrl+C to stop"
         for _ in range(50):  # waitress may need a moment after the banner

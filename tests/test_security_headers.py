@@ -15,6 +15,7 @@ from html.parser import HTMLParser
 import pytest
 from flask import Flask
 
+from geo.errors import DataError
 from geo.web import security
 
 # Sample values for URL parameters, by name; real codes/ids so views answer 200 where they can.
@@ -161,7 +162,7 @@ def test_embed_frame_ancestors_setting(app):
 def test_bad_embed_setting_fails_at_start(app):
     from app import create_app
 
-    with pytest.raises(ValueError, match="EMBED_FRAME_ANCESTORS"):
+    with pytest.raises(DataError, match="EMBED_FRAME_ANCESTORS"):
         create_app({**app.config, "EMBED_FRAME_ANCESTORS": "https://a.example; script-src *"})
 
 
@@ -173,8 +174,24 @@ def test_frame_ancestors_parsing():
     assert security.frame_ancestors(["'self'", "https://a.example"]) == "'self' https://a.example"
     assert security.frame_ancestors([]) == "'none'"
     for bad in ["https://a.example; script-src *", "https://a.example,https://b", "'unsafe-inline'"]:
-        with pytest.raises(ValueError):
+        with pytest.raises(DataError, match="HOKKAIDO_MAP_EMBED_FRAME_ANCESTORS"):
             security.frame_ancestors(bad)
+
+
+def test_bad_frame_ancestors_setting_is_one_line_at_start():
+    import os
+    import subprocess
+    import sys
+
+    from conftest import ROOT, boundaries_path
+
+    env = {**os.environ, "HOKKAIDO_MAP_EMBED_FRAME_ANCESTORS": "https://a.example; script-src *"}
+    done = subprocess.run([sys.executable, "-m", "geo.cli", "serve", "--boundaries", str(boundaries_path()),
+                           "--port", "1"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(
+        "hokkaido-map: error: HOKKAIDO_MAP_EMBED_FRAME_ANCESTORS: not an origin")
 
 
 def test_hashes_skip_external_and_empty_scripts():

@@ -204,6 +204,7 @@ def municipality_json(atlas: Atlas, m: Municipality) -> dict[str, object]:
         "kind": m.kind,
         "district": m.district,
         "subprefecture": sub.short,
+        "subprefecture_id": sub.id,
         "subprefecture_name": sub.name,
         "region": region.id,
         "region_name": region.full_name,

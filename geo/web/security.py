@@ -68,7 +68,8 @@ def frame_ancestors(setting: str | Iterable[str] | None) -> str:
     for item in items:
         # Only source expressions: a ; or , would end the directive and inject another one.
         if not _SOURCE.fullmatch(item):
-            raise ValueError(f"EMBED_FRAME_ANCESTORS: not an origin: {item!r}")
+            raise DataError(f"not an origin or a source keyword: {item!r}",
+                            path="HOKKAIDO_MAP_EMBED_FRAME_ANCESTORS")
     return " ".join(items) or "'none'"
 
 

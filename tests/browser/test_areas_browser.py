@@ -92,3 +92,15 @@ def test_side_panel_links_to_subprefecture_page(page, live_server) -> None:
     link.click()
     page.wait_for_url("**/subprefecture/shiribeshi")
     wait_for_map(page)
+
+
+def test_side_panel_of_a_town_links_its_subprefecture_and_region(page, live_server) -> None:
+    page.goto(live_server + "/")
+    wait_for_map(page)
+    page.locator("path.hm-id-01400").click(force=True)  # 倶知安町
+    sub = page.locator("#panel a", has_text="後志総合振興局")
+    sub.wait_for()
+    assert sub.get_attribute("href") == "/subprefecture/shiribeshi"
+    assert page.locator("#panel a", has_text="道央広域連携地域").get_attribute("href") == "/region/doo"
+    sub.click()
+    page.wait_for_url("**/subprefecture/shiribeshi")

@@ -92,7 +92,9 @@
   function showArea(title, facts, projects, more) {
     panel.textContent = "";
     panel.appendChild(el("h2", title));
-    facts.forEach(function (f) { if (f) { panel.appendChild(el("p", f)); } });
+    facts.forEach(function (f) {  // text, or a node (a paragraph with links)
+      if (f) { panel.appendChild(typeof f === "string" ? el("p", f) : f); }
+    });
     panel.appendChild(el("h3", "及ぶプロジェクト（" + projects.length + "件）"));
     var ul = el("ul");
     projects.forEach(function (p) {
@@ -123,7 +125,11 @@
       if (object === "municipalities") {
         var link = el("p");
         link.appendChild(el("a", d.name + "のページ（施策・KPI）", { href: app.dataset.town.replace("__id__", d.code) }));
-        var facts = [d.subprefecture_name + "・" + d.region_name, "中核都市：" + d.core_city.name];
+        var where = el("p");  // the 振興局 and 連携地域 link to their pages, as everywhere they are named
+        where.appendChild(el("a", d.subprefecture_name, { href: app.dataset.subPage.replace("__id__", encodeURIComponent(d.subprefecture_id)) }));
+        where.appendChild(document.createTextNode("・"));
+        where.appendChild(el("a", d.region_name, { href: app.dataset.regionPage.replace("__id__", encodeURIComponent(d.region)) }));
+        var facts = [where, "中核都市：" + d.core_city.name];
         if (d.northern_territory) { facts.push("北方領土（179市町村に含まれない）"); }
         if (d.region_projects_unnamed) {
           facts.push("このほか、" + d.region_name + "には計画書が名前を挙げないプロジェクトが " + d.region_projects_unnamed + " 件あります。");
