@@ -13,8 +13,8 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import folium
 from branca.element import MacroElement
@@ -51,6 +51,8 @@ class MapContext:
     coverage: Coverage
     topology_url: str
     credit: str
+    # 振興局 short name → its page: a click on a 振興局 area that has no popup goes there.
+    subprefecture_links: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -190,6 +192,10 @@ def tip_table(caption: str, feats: dict) -> TextTable:
 def _layer(ctx: MapContext, key: str, obj: str, feats: dict, base: dict, **extra: object) -> dict:
     # The credit line is not repeated per layer: the page's figure carries it (hokkaido.js shows
     # it in the map's attribution box).
+    if obj == "subprefectures" and not extra.get("select"):
+        for short, feat in feats.items():
+            if "p" not in feat and "h" not in feat and short in ctx.subprefecture_links:
+                feat["h"] = ctx.subprefecture_links[short]
     return {"key": key, "topology": ctx.topology_url, "object": obj, "feats": feats, "base": base,
             **extra}
 

@@ -51,6 +51,8 @@ def _context(s: State) -> maps.MapContext:
     return maps.MapContext(
         atlas=s.atlas, plan=s.plan, coverage=s.coverage, credit=CREDIT,
         topology_url=url_for("api.topology", v=s.version),
+        subprefecture_links={x.short: url_for("areas.subprefecture", key=x.id)
+                             for x in s.atlas.hierarchy.subprefectures},
     )
 
 

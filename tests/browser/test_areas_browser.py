@@ -104,3 +104,12 @@ def test_side_panel_of_a_town_links_its_subprefecture_and_region(page, live_serv
     assert page.locator("#panel a", has_text="道央広域連携地域").get_attribute("href") == "/region/doo"
     sub.click()
     page.wait_for_url("**/subprefecture/shiribeshi")
+
+
+@pytest.mark.parametrize("path", ["/project/yotei-nishiiburi", "/overlap", "/town/01400"])
+def test_a_subprefecture_on_a_map_opens_its_page(page, live_server, path: str) -> None:
+    # Every place a 振興局 is named links to its page: on these maps, its area does.
+    page.goto(live_server + path)
+    wait_for_map(page)
+    page.locator("path.hm-id-後志").first.click(force=True)
+    page.wait_for_url("**/subprefecture/shiribeshi")
