@@ -8,25 +8,35 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[str]:
+@contextmanager
+def serving(**config: str) -> Iterator[str]:
+    """The app (real boundaries, ``config`` on top) on a real HTTP server in a thread; its URL."""
     from werkzeug.serving import make_server
 
     from app import create_app
     from tests.conftest import boundaries_path
 
-    app = create_app({"BOUNDARIES": str(boundaries_path())})
+    app = create_app({"BOUNDARIES": str(boundaries_path()), **config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[str]:
+    with serving() as url:
+        yield url
 
 
 class PageGuard:

@@ -5,13 +5,12 @@ map and a town page."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.conftest import wait_for_map
+from tests.browser.conftest import serving, wait_for_map
 from tests.progress_fixtures import ROOT, data_dir_with_actuals
 
 pytestmark = pytest.mark.browser
@@ -21,19 +20,9 @@ AXE = ROOT / "vendor" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 
 @pytest.fixture(scope="module")
 def progress_server(tmp_path_factory) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    from app import create_app
-    from tests.conftest import boundaries_path
-
     data = data_dir_with_actuals(tmp_path_factory.mktemp("browser-progress"))
-    app = create_app({"BOUNDARIES": str(boundaries_path()), "DATA_DIR": str(data)})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(DATA_DIR=str(data)) as url:
+        yield url
 
 
 def test_progress_page(page, progress_server) -> None:
