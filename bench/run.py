@@ -267,9 +267,19 @@ def serve_dir(directory: Path) -> tuple[ThreadingHTTPServer, int]:
 # page's CSP) by Playwright; a MutationObserver sees the areas attached, then the frame is waited
 # for (rAF, then a task: the frame's style, layout and paint are done).
 DRAWN_PROBE = """(() => {
+  // Counts from the mutation records (not a document-wide query per batch, which would cost
+  // more on a page with more content around the map).
   const want = MIN_PATHS;
-  const watch = new MutationObserver(() => {
-    if (document.querySelectorAll("path.leaflet-interactive").length < want) { return; }
+  let count = 0;
+  const sel = "path.leaflet-interactive";
+  const areas = (node) => node.nodeType !== 1 ? 0
+    : (node.matches(sel) ? 1 : node.querySelectorAll(sel).length);
+  const watch = new MutationObserver((records) => {
+    for (const r of records) {
+      r.addedNodes.forEach((n) => { count += areas(n); });
+      r.removedNodes.forEach((n) => { count -= areas(n); });
+    }
+    if (count < want) { return; }
     watch.disconnect();
     requestAnimationFrame(() => setTimeout(() => { window.__benchDrawn = performance.now(); }, 0));
   });
