@@ -171,7 +171,7 @@ def page_weight(server: Server, loaded: list[str], topojson: Path, page: str = "
 
 def page_urls(server: Server, page: str) -> list[str]:
     """Same-origin URLs a page's HTML loads (scripts, stylesheets, preloads); for /progress,
-    which the browser step does not visit. Its map script also fetches the topology it preloads."""
+    which the browser step does not visit. The topology is one of its scripts."""
     html = server.get(page)[1].decode("utf-8")
     tags = re.findall(r"<(?:script|link)\b[^>]*>", html)
     urls = [m.group(1) for t in tags if ("<script" in t or re.search(r'rel="(?:stylesheet|preload)"', t))
