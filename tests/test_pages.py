@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -46,6 +47,28 @@ def test_map_script_has_no_cdn(client) -> None:
     script = client.get(src).data.decode()
     assert "HokkaidoMap.topoLayer" in script and "http" not in script
     assert client.get(src).headers["Cache-Control"].endswith("immutable")
+
+
+@pytest.mark.parametrize("url", ["/", "/embed/", "/town/01400", "/embed/progress"])
+def test_topology_comes_as_a_script_before_the_map_script(client, url: str) -> None:
+    """Benchmark e: the shared topology is a deferred script that registers the JSON API's body
+    under the URL the map scripts name; it runs between the bundle and the map's own script."""
+    page = html(client, url)
+    scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
+    assert [s.split("?")[0].rsplit("/", 1)[-1] for s in scripts[:2]] == ["map.js", "topology.js"]
+    assert "/maps/" in scripts[2] and scripts[2].endswith(scripts[1].split("?")[1])  # same ?v=
+    assert "topology.json" not in page  # the topology is no longer fetched (nor preloaded)
+    r = client.get(scripts[1])
+    assert r.status_code == 200 and r.mimetype == "application/javascript"
+    assert r.headers["Cache-Control"].endswith("immutable")
+    body = r.data.decode("utf-8")
+    key, topo = re.fullmatch(
+        r"\(window\.HokkaidoMapTopologies=window\.HokkaidoMapTopologies\|\|\{\}\)\[(\"[^\"]+\")\]=(.*);\n",
+        body, re.S).groups()
+    json_url = json.loads(key)
+    assert json.loads(topo) == client.get(json_url).get_json()
+    map_script = client.get(scripts[2]).data.decode("utf-8")
+    assert f'"topology":{key}' in map_script.replace(" ", "")
 
 
 def test_index(client) -> None:

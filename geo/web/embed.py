@@ -24,10 +24,7 @@ def _embed(kind: str, arg: str, title: str, back: str) -> str:
     except CodeError as exc:
         abort(400, str(exc))
     block = map_block(kind, arg, True)
-    from geo.web.state import state
-
-    preload = [url_for("api.topology", v=state().version)]
-    return render_template("embed.html", map=block, title=title, back=back, credit=CREDIT, preload=preload)
+    return render_template("embed.html", map=block, title=title, back=back, credit=CREDIT)
 
 
 @bp.get("/")

@@ -310,14 +310,12 @@ def embed() -> str:
     year, level = _year_arg(s), _level_arg()
     block = pages.map_block("progress", f"{level}.{year}", True)
     title = f"KPI の進捗（{progress_maps.PROGRESS_LEVELS[level]}・{fiscal_label(year)}年度）"
-    preload = [url_for("api.topology", v=s.version)]
     return render_template(
         "embed.html",
         map=block,
         title=title,
         back=url_for("progress.index", level=level, year=year),
         credit=CREDIT,
-        preload=preload,
     )
 
 
@@ -352,7 +350,6 @@ def embed_kpi(kid: str) -> str:
         title=f"KPI {kid} の評価",
         back=url_for("progress.kpi", kid=kid),
         credit=CREDIT,
-        preload=[url_for("api.topology", v=s.version)],
     )
 
 

@@ -11,6 +11,9 @@
   var topologies = {};
 
   function loadTopology(url) {
+    // The page's topology script (maps/topology.js) registers it under its JSON URL.
+    var given = (window.HokkaidoMapTopologies || {})[url];
+    if (given && !topologies[url]) { topologies[url] = Promise.resolve(given); }
     if (!topologies[url]) {
       topologies[url] = fetch(url, { credentials: "same-origin" }).then(function (r) {
         if (!r.ok) { throw new Error("topology " + r.status); }
@@ -137,10 +140,11 @@
     }
   }
 
-  /* Resolves after the browser has had a chance to paint (the frame's rAF, then a task). */
-  function afterPaint() {
+  /* Resolves when the browser is idle (after the first paint and any input or other tasks). */
+  function idle() {
     return new Promise(function (resolve) {
-      requestAnimationFrame(function () { setTimeout(resolve, 0); });
+      if (window.requestIdleCallback) { window.requestIdleCallback(function () { resolve(); }, { timeout: 3000 }); }
+      else { setTimeout(resolve, 50); }
     });
   }
 
@@ -156,12 +160,10 @@
     var pane = (opts.merge || (opts.base && opts.base.fill === false)) ? "overlayPane" : "hmAreas";
     var interactive = opts.interactive !== false;
     pending += 1;
-    loadTopology(opts.topology).then(function (topo) {
-      // Layers shown now are drawn first; hidden ones (other levels, switchable outlines) after
-      // the next frame, so the first paint of the map does not wait for them.
-      if (map.hasLayer(group)) { return topo; }
-      return afterPaint().then(function () { return topo; });
-    }).then(function (topo) {
+    var built = false;
+    function build(topo) {
+      if (built) { return; }
+      built = true;
       var object = topo.objects[opts.object];
       var geoms = object.geometries.filter(function (g) {
         return !opts.only || Object.prototype.hasOwnProperty.call(opts.feats, g.id);
@@ -210,6 +212,14 @@
       }
       layer.addTo(group);
       if (opts.back) { group.bringToBack(); }
+    }
+    loadTopology(opts.topology).then(function (topo) {
+      // Layers shown now are drawn at once; hidden ones (other levels, switchable outlines) when
+      // they are shown (synchronously, on the group's "add") or when the browser is idle, so
+      // neither the first paint nor the first input waits for them.
+      if (map.hasLayer(group)) { build(topo); return null; }
+      group.once("add", function () { build(topo); });
+      return idle().then(function () { build(topo); });
     }).catch(function (err) {
       if (window.console) { console.warn("map layer " + opts.key + ": " + err.message); }
     }).then(function () {
