@@ -380,3 +380,29 @@ def test_print_map_and_report_page(client) -> None:
     assert client.get("/print/progress/towns.2016.png").status_code == 404
     report = text(client, "/progress/report?year=2016&region=donan")
     assert "推進管理 H28(2016)年度 評価（道南連携地域）" in report and "× D 遅れ" in report
+
+
+def test_progress_prints_share_the_print_slots(data_dir) -> None:
+    # A progress print is drawn like every print: in a bounded slot, 503 + Retry-After when all
+    # are taken; once drawn it is kept in the app's bounded memo and served without a slot.
+    from app import create_app
+    from geo.web.printing import _slots
+    from tests.conftest import boundaries_path
+
+    app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path()), "DATA_DIR": str(data_dir)})
+    client = app.test_client()
+    drawn = client.get("/print/progress/regions.2018.png")
+    assert drawn.status_code == 200
+    slots = _slots(app)
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        busy = client.get("/print/progress/regions.2017.png")
+        assert busy.status_code == 503 and busy.headers["Retry-After"]
+        assert client.get("/print/progress/regions.2018.png").data == drawn.data  # memo, no slot
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert taken == 3  # PRINT_WORKERS + PRINT_QUEUE
+    assert client.get("/print/progress/regions.2017.png").status_code == 200

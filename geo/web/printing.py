@@ -18,6 +18,7 @@ different prints made ``/healthz`` wait 6–10 s). So, in order:
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -97,20 +98,28 @@ def map_file(map_id: str, fmt: str) -> Response:
         return response
     data = printer.stored(map_id, fmt)
     if data is None:
-        slots = _slots(current_app._get_current_object())  # type: ignore[attr-defined]
-        if not slots.acquire(blocking=False):
-            response = Response("地図の作成が混み合っています。しばらくしてからもう一度どうぞ。\n",
-                                status=503, mimetype="text/plain")
-            response.headers["Retry-After"] = str(RETRY_AFTER)
-            response.headers["Cache-Control"] = "no-store"
-            return response
-        try:
-            data = printer.render(map_id, fmt)  # type: ignore[arg-type]
-        finally:
-            slots.release()
+        data = draw_in_slot(lambda: printer.render(map_id, fmt))  # type: ignore[arg-type]
+        if isinstance(data, Response):
+            return data
     response = Response(data, mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = disposition
     return response
+
+
+def draw_in_slot(draw: Callable[[], bytes]) -> bytes | Response:
+    """``draw()`` in one of the app's drawing slots, or at once a 503 with ``Retry-After`` when
+    all slots and the queue are taken: every print route goes through here."""
+    slots = _slots(current_app._get_current_object())  # type: ignore[attr-defined]
+    if not slots.acquire(blocking=False):
+        response = Response("地図の作成が混み合っています。しばらくしてからもう一度どうぞ。\n",
+                            status=503, mimetype="text/plain")
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    try:
+        return draw()
+    finally:
+        slots.release()
 
 
 def _disposition(filename: str) -> str:

@@ -368,12 +368,19 @@ def print_map(level: str, year: int, fmt: str) -> Response:
     """The progress map as PNG or SVG for reports and slides (matplotlib, drawn on demand)."""
     from geo.render.printing.progress import progress_print
     from geo.render.printing.style import MEDIA_TYPES
+    from geo.web.printing import draw_in_slot
 
     s = state()
     if level not in progress_maps.PROGRESS_LEVELS or fmt not in MEDIA_TYPES or not FY_MIN <= year <= FY_MAX:
         abort(404)
-    summaries = area_summaries(s.plan, grades(s, year))[level]
-    body = progress_print(s.atlas, level, year, summaries, fmt, s.version)  # type: ignore[arg-type]
+    key = ("progress-print", level, year, fmt)  # all canonical: level and fmt checked, year an int
+    body = s.maps.get(key)
+    if body is None:  # drawn in a bounded slot like every print; kept in the app's bounded memo
+        summaries = area_summaries(s.plan, grades(s, year))[level]
+        drawn = draw_in_slot(lambda: progress_print(s.atlas, level, year, summaries, fmt))  # type: ignore[arg-type]
+        if isinstance(drawn, Response):
+            return drawn
+        body = s.maps.put(key, drawn)
     name = f"progress-{level}-{year}.{fmt}"
     return Response(
         body, mimetype=MEDIA_TYPES[fmt], headers={"Content-Disposition": f"inline; filename={name}"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import threading
 from collections.abc import Callable
 
 import matplotlib
@@ -13,6 +14,10 @@ from matplotlib.figure import Figure
 
 from geo.atlas.sources import CREDIT
 from geo.render.printing.style import DPI, RC, SIZE_INCHES, ZOOM_MARGIN, Format
+
+# matplotlib's rc and font caches are process-global: one figure is drawn at a time in a process,
+# whoever draws it (the Printer, the progress maps).
+DRAWING = threading.Lock()
 
 
 def compose(title: str, subtitle: str, draw: Callable[[Figure, Axes], None]) -> Figure:
@@ -32,7 +37,7 @@ def compose(title: str, subtitle: str, draw: Callable[[Figure, Axes], None]) -> 
 
 def save(title: str, subtitle: str, draw: Callable[[Figure, Axes], None], fmt: Format) -> bytes:
     """PNG or SVG bytes of the composed figure."""
-    with matplotlib.rc_context(RC):
+    with DRAWING, matplotlib.rc_context(RC):
         fig = compose(title, subtitle, draw)
         buf = io.BytesIO()
         # Metadata carries title and credit as text too: SVG glyphs are drawn as paths (they

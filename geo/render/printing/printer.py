@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from geo.lru import BoundedLRU
 from geo.render.printing import levels
-from geo.render.printing.figure import compose, save
+from geo.render.printing.figure import DRAWING, compose, save
 from geo.render.printing.style import FORMATS, MEDIA_TYPES, RC, Format
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class Printer:
     def figure(self, map_id: str) -> Figure:
         """The map drawn but not saved (not memoized): tests read its axes' transform."""
         spec = self.spec(map_id)
-        with self._lock, matplotlib.rc_context(RC):
+        with self._lock, DRAWING, matplotlib.rc_context(RC):
             return compose(spec.title, spec.subtitle, self._drawer(spec.id))
 
     def write_all(self, out_dir: Path, progress: bool = True) -> list[Path]:

@@ -7,8 +7,6 @@ print reads in black and white too. Rendered bytes are kept in a small LRU.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 
 from matplotlib.axes import Axes
@@ -23,10 +21,6 @@ from geo.render.printing.figure import save
 from geo.render.printing.legends import label_point, short_name
 from geo.render.printing.style import BORDER, EDGE, Format
 from geo.render.progress_maps import NO_ACTUALS_LABEL, PROGRESS_LEVELS, SHARE_CLASSES, share_color
-
-MEMO_SIZE = 16
-_memo: OrderedDict[tuple, bytes] = OrderedDict()
-_lock = threading.Lock()  # matplotlib's rc and font caches are process-global
 
 
 def _draw(atlas: Atlas, ax: Axes, level: str, summaries: Mapping[str, AreaSummary]) -> None:
@@ -68,25 +62,17 @@ def _draw(atlas: Atlas, ax: Axes, level: str, summaries: Mapping[str, AreaSummar
 
 
 def progress_print(
-    atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary], fmt: Format, version: str
+    atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary], fmt: Format
 ) -> bytes:
-    """PNG or SVG of the progress map of ``level`` for fiscal ``year``; KeyError for a bad level."""
+    """PNG or SVG of the progress map of ``level`` for fiscal ``year``; KeyError for a bad level.
+
+    Draws every time: the web layer memoizes (bounded, per app) and limits concurrent drawing."""
     if level not in PROGRESS_LEVELS:
         raise KeyError(level)
-    key = (version, level, year, fmt)
-    with _lock:
-        hit = _memo.get(key)
-        if hit is not None:
-            _memo.move_to_end(key)
-            return hit
-        title = f"推進管理：KPI の進捗（{PROGRESS_LEVELS[level]}別・{fiscal_label(year)}年度）"
-        subtitle = "及ぶプロジェクトの KPI のうち、達成・A 順調のものの数／評価できる数（割合）"
+    title = f"推進管理：KPI の進捗（{PROGRESS_LEVELS[level]}別・{fiscal_label(year)}年度）"
+    subtitle = "及ぶプロジェクトの KPI のうち、達成・A 順調のものの数／評価できる数（割合）"
 
-        def draw(fig: Figure, ax: Axes) -> None:
-            _draw(atlas, ax, level, summaries)
+    def draw(fig: Figure, ax: Axes) -> None:
+        _draw(atlas, ax, level, summaries)
 
-        body = save(title, subtitle, draw, fmt)
-        _memo[key] = body
-        while len(_memo) > MEMO_SIZE:
-            _memo.popitem(last=False)
-        return body
+    return save(title, subtitle, draw, fmt)
