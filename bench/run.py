@@ -478,7 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     boundaries = args.boundaries.resolve()
     topojson = (args.topojson or boundaries.with_suffix(".topojson")).resolve()
     quick = args.quick
-    seconds, runs, cold_runs, n_locate = (2, 2, 1, 500) if quick else (8, 9, 3, 2000)
+    seconds, runs, cold_runs, n_locate = (2, 2, 1, 500) if quick else (8, 15, 3, 2000)
     results: dict = {"notes": []}
 
     def step(name: str) -> None:

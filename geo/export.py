@@ -253,9 +253,6 @@ def crawl(app: Flask, urls: Iterable[str], progress: bool = True,
 
 
 # -- rewrite ------------------------------------------------------------------------------------
-_PRELOAD = re.compile(r'<link rel="preload"[^>]*as="fetch"[^>]*>\n?')
-
-
 def _rewrite(item: _Fetched, files: dict[str, str]) -> bytes:
     """Absolute local URLs of an HTML/CSS file → relative to that file."""
     text = item.body.decode("utf-8")
@@ -267,10 +264,6 @@ def _rewrite(item: _Fetched, files: dict[str, str]) -> bytes:
             return m.group(0)
         return m["pre"] + relative(target, item.file)
 
-    if item.mimetype == "text/html":
-        # Preload hints are for the server's fetch(); the export's data comes through the shim
-        # (a .js twin from file://), and a crossorigin preload of a file:// URL is a CORS error.
-        text = _PRELOAD.sub("", text)
     text = _LOCAL_REF.sub(swap, text)
     if item.mimetype == "text/html":
         shim = relative(SHIM_FILE, item.file)

@@ -49,12 +49,25 @@ def test_map_script_has_no_cdn(client) -> None:
     assert client.get(src).headers["Cache-Control"].endswith("immutable")
 
 
-@pytest.mark.parametrize("url", ["/", "/embed/", "/town/01400", "/embed/progress"])
+@pytest.mark.parametrize("url", ["/", "/embed/", "/overlap", "/embed/progress", "/town/01400",
+                                 "/kpi/yotei-nishiiburi-1"])
 def test_topology_comes_as_a_script_before_the_map_script(client, url: str) -> None:
-    """Benchmark e: the shared topology is a deferred script that registers the JSON API's body
-    under the URL the map scripts name; it runs between the bundle and the map's own script."""
+    """Benchmark e: the shared topology is a script that registers the JSON API's body under the
+    URL the map scripts name; it runs between the bundle and the map's own script.
+    On map-first pages the three are parser-blocking and come right after the map's box (and its
+    live region), before its caption and everything after the map: the map is drawn before that
+    is parsed. On text-first pages they are deferred, at the end: the text never waits for them."""
     page = html(client, url)
-    scripts = re.findall(r'<script src="([^"]+)" defer></script>', page)
+    early = url in ("/", "/overlap") or url.startswith("/embed/")
+    figure = re.search(r'<div id="([^"]+)" class="map"[^>]*></div>\s*<p id="\1-live"[^>]*></p>\s*'
+                       r'((?:<script src="[^"]+"></script>\s*){3})<figcaption id="\1-caption"', page)
+    assert bool(figure) == early, "map-first pages run the map's scripts between its box and caption"
+    if early:
+        scripts = re.findall(r'<script src="([^"]+)"></script>', figure.group(2))
+        assert len(re.findall(r"<script\b", page)) == 3 and " defer" not in page
+    else:
+        scripts = re.findall(r'<script src="([^"]+)" defer></script>', page[page.index("</footer>"):])
+        assert len(scripts) == 3 and len(re.findall(r"<script\b", page)) == 3
     assert [s.split("?")[0].rsplit("/", 1)[-1] for s in scripts[:2]] == ["map.js", "topology.js"]
     assert "/maps/" in scripts[2] and scripts[2].endswith(scripts[1].split("?")[1])  # same ?v=
     assert "topology.json" not in page  # the topology is no longer fetched (nor preloaded)

@@ -200,7 +200,6 @@ def index() -> str:
         "index.html", atlas=s.atlas, plan=s.plan, per_sub=per_sub, measures=measures(s.plan),
         levels=LEVELS, map=map_block("overview", DEFAULT_OVERVIEW),
         sub_counts=counts_by_subprefecture(s.plan), json_url=url_for("api.overview"),
-        preload=[url_for("api.overview")],
         embed_url=url_for("embed.index"), embed_title="北海道 地域政策マップ（市町村別プロジェクト数）",
         print_ids=[(f"{LEVEL_LABELS[lv]}別", f"overview-{lv}") for lv in LEVELS],
         selected_sub=request.args.get("sub"), selected_region=request.args.get("region"),

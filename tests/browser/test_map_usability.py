@@ -328,3 +328,75 @@ def test_embed_fills_a_wide_iframe(page, host) -> None:
     # Drawn across it too: Hokkaido spans most of the map's width at its fitted zoom.
     drawn = box(frame.locator(".leaflet-overlay-pane svg").first)
     assert drawn["width"] >= the_map["width"] * 0.9
+
+
+# --- the map's box and its scripts (benchmark e) ---------------------------------------------
+def leaflet_size(frame_or_page) -> dict:  # type: ignore[no-untyped-def]
+    """Leaflet's idea of its box against the box itself (clientWidth/Height, borders excluded)."""
+    return frame_or_page.locator(".map").evaluate("""(el) => {
+        const m = window.HokkaidoMap.maps[el.id], s = m.getSize();
+        return {leaflet: [s.x, s.y], box: [el.clientWidth, el.clientHeight]}; }""")
+
+
+@pytest.mark.parametrize("width", [344, 1200])
+def test_embedded_map_follows_its_box(page, host, width: int) -> None:
+    """The embed's scripts run before its caption is parsed, and its table opens under the map:
+    both change the map's box after Leaflet measured it. Leaflet is told each time (before this
+    fix it kept a 1,200 × 515 view in a 1,200 × 540 box) and the first view is fitted again."""
+    page.set_viewport_size({"width": width + 60, "height": 700})
+    page.goto(host("/embed/", width))
+    frame = page.frame_locator("#map")
+    frame.locator("html[data-map-ready='1']").wait_for(state="attached", timeout=15000)
+    page.wait_for_timeout(300)
+    size = leaflet_size(frame)
+    assert size["leaflet"] == size["box"], size
+    # Fitted to the box it has now: all of Hokkaido (the 179 areas) inside the map's box.
+    the_map = box(frame.locator(".map"))
+    drawn = box(frame.locator(".leaflet-overlay-pane svg g").first)
+    top, bottom = the_map["y"], the_map["y"] + the_map["height"]
+    assert drawn["y"] >= top - 1 and drawn["y"] + drawn["height"] <= bottom + 1, (drawn, the_map)
+    frame.locator("#embed-table summary").click()  # the table opens: the map's box shrinks
+    page.wait_for_timeout(300)
+    after = leaflet_size(frame)
+    assert after["box"][1] < size["box"][1] and after["leaflet"] == after["box"], after
+
+
+def test_moved_map_is_not_refitted(page, host) -> None:
+    """Once the user has moved the map, a change of its box keeps the user's view."""
+    page.set_viewport_size({"width": 1260, "height": 700})
+    page.goto(host("/embed/", 1200))
+    frame = page.frame_locator("#map")
+    frame.locator("html[data-map-ready='1']").wait_for(state="attached", timeout=15000)
+    frame.locator(".leaflet-control-zoom-in").click()
+    page.wait_for_timeout(500)
+    zoom = frame.locator(".map").evaluate("(el) => window.HokkaidoMap.maps[el.id].getZoom()")
+    frame.locator("#embed-table summary").click()
+    page.wait_for_timeout(300)
+    assert frame.locator(".map").evaluate("(el) => window.HokkaidoMap.maps[el.id].getZoom()") == zoom
+
+
+@pytest.mark.parametrize("path", ["/", "/embed/", "/town/01400"])
+def test_map_text_is_set_in_the_page_font(page, live_server, path: str) -> None:
+    """Leaflet's own stack (Helvetica Neue, Arial; the zoom buttons: Lucida Console, Monaco) has no
+    Japanese glyphs: the credit, tooltips and controls are set in the page's font instead."""
+    open_map(page, live_server, path)
+    fonts = page.evaluate("""() => [document.documentElement, ...document.querySelectorAll(
+        '.leaflet-container, .leaflet-control-attribution, .leaflet-control-zoom-in')]
+        .map((el) => getComputedStyle(el).fontFamily)""")
+    assert len(fonts) == 4 and len(set(fonts)) == 1 and "IPAGothic" in fonts[0], fonts
+
+
+def test_map_first_page_draws_before_its_caption_is_parsed(page, live_server) -> None:
+    """On / the map's areas are in the page before its caption and side panel exist (the scripts
+    come right after the map's box); on a town page (text first) the text comes first."""
+    page.add_init_script("""new MutationObserver((records, obs) => {
+        if (document.querySelector('path.leaflet-interactive')) {
+            window.__captionWhenDrawn = !!document.querySelector('figcaption');
+            window.__panelWhenDrawn = !!document.getElementById('panel');
+            obs.disconnect();
+        }
+    }).observe(document, {childList: true, subtree: true});""")
+    open_map(page, live_server, "/")
+    assert page.evaluate("() => [window.__captionWhenDrawn, window.__panelWhenDrawn]") == [False, False]
+    open_map(page, live_server, "/town/01400")
+    assert page.evaluate("() => window.__captionWhenDrawn") is True

@@ -10,6 +10,10 @@
 
   var topologies = {};
 
+  function whenParsed(fn) {
+    if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fn); } else { fn(); }
+  }
+
   function loadTopology(url) {
     // The page's topology script (maps/topology.js) registers it under its JSON URL.
     var given = (window.HokkaidoMapTopologies || {})[url];
@@ -116,13 +120,36 @@
     focusPane.style.zIndex = 620;
     focusPane.style.pointerEvents = "none";
     // The credit line is the figure's caption in the HTML; with a map it is shown once, on it.
-    var credit = document.getElementById(id + "-credit");
+    // The map's box carries it too: the caption is parsed only after this script has run.
+    var credit = map.getContainer().getAttribute("data-credit");
     if (credit && map.attributionControl) {
       map.attributionControl.setPrefix(false);
-      map.attributionControl.addAttribution(credit.textContent.replace(/[&<>]/g, ""));
-      credit.hidden = true;
+      map.attributionControl.addAttribution(credit.replace(/[&<>]/g, ""));
+      map.getContainer().parentNode.classList.add("hm-credited");
     }
     keyboard(map);
+    followBox(map);
+  }
+
+  /* The map's scripts run right after its box, before the rest of the page is parsed: in an
+     embed the box's height is known only once the caption under it is laid out, and opening the
+     embed's table shrinks it again. Leaflet measures its box once, so it is told of every change;
+     while the user has not moved the map, the first view (the fit) is fitted again. */
+  var fits = {};
+  function followBox(map) {
+    var box = map.getContainer();
+    var touched = false;
+    ["pointerdown", "wheel", "keydown", "touchstart"].forEach(function (type) {
+      box.addEventListener(type, function () { touched = true; }, { passive: true, once: true });
+    });
+    if (!window.ResizeObserver) { return; }
+    new ResizeObserver(function () {
+      var before = map.getSize();
+      map.invalidateSize({ animate: false });
+      if (before.equals(map.getSize())) { return; }
+      var fit = fits[box.id];
+      if (fit && !touched) { map.fitBounds(fit.bounds, fit.options); }
+    }).observe(box);
   }
 
   /* What a click on area ``id`` of ``entry`` does: select it (overview), open its popup, or
@@ -208,7 +235,11 @@
         if (opts.fit === true) { b = layer.getBounds(); } else {
           opts.fit.forEach(function (fid) { if (entry.byId[fid]) { b.extend(entry.byId[fid].getBounds()); } });
         }
-        if (b.isValid()) { map.fitBounds(b, { padding: [8, 8], maxZoom: opts.maxZoom || 11, animate: false }); }
+        if (b.isValid()) {
+          var options = { padding: [8, 8], maxZoom: opts.maxZoom || 11, animate: false };
+          fits[map.getContainer().id] = { bounds: b, options: options };
+          map.fitBounds(b, options);
+        }
       }
       layer.addTo(group);
       if (opts.back) { group.bringToBack(); }
@@ -359,11 +390,13 @@
 
   /* The embed snippet names this page's embed by the address it is really served from (a
      server, a static host, file://): the link's resolved href. Text only, never markup. */
-  document.querySelectorAll("textarea[data-embed-for]").forEach(function (box) {
-    var link = document.getElementById(box.getAttribute("data-embed-for"));
-    if (!link || !link.href) { return; }
-    var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
-    box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+  whenParsed(function () {
+    document.querySelectorAll("textarea[data-embed-for]").forEach(function (box) {
+      var link = document.getElementById(box.getAttribute("data-embed-for"));
+      if (!link || !link.href) { return; }
+      var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
+      box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+    });
   });
 
   window.HokkaidoMap = HM;

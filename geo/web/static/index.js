@@ -1,5 +1,7 @@
 /* The overview page: level and measure switches, the side panel, search, 現在地. */
-(function () {
+(function (run) {
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", run); } else { run(); }
+})(function () {
   "use strict";
   var app = document.getElementById("app");
   if (!app) { return; }
@@ -231,6 +233,8 @@
     }, function (err) { status.textContent = "現在地を取得できませんでした：" + err.message; panel.textContent = status.textContent; });
   });
 
+  // Fetched once the page is parsed, not preloaded: a preload competed with the map's scripts for
+  // the first connections, and the switches need it only once every level is built.
   getJSON(app.dataset.overview).then(function (res) {
     overview = res.body;
     HM.ready.then(function () {
@@ -239,4 +243,4 @@
       if (app.dataset.selectRegion) { select("regions", app.dataset.selectRegion); }
     });
   });
-})();
+});
