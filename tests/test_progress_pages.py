@@ -382,6 +382,42 @@ def test_print_map_and_report_page(client) -> None:
     assert "推進管理 H28(2016)年度 評価（道南連携地域）" in report and "× D 遅れ" in report
 
 
+def test_print_map_labels_do_not_overlap(client) -> None:
+    # 檜山's label ran into 渡島's (and 留萌's into 上川's in H29–H30): every label of every
+    # progress print with data is clear of the others, inside the map, and on its own area's
+    # point or joined to it by a leader line.
+    from matplotlib.text import Text
+
+    from geo.plan.progress import area_summaries
+    from geo.render.printing.progress import progress_figure
+    from geo.web.progress import grades, years
+    from geo.web.state import state
+
+    with client.application.test_request_context("/"):
+        s = state()
+        assert years(s) == list(range(2014, 2021))
+        for level in ("subprefectures", "regions"):
+            for year in years(s):
+                fig = progress_figure(s.atlas, level, year, area_summaries(s.plan, grades(s, year))[level])
+                fig.canvas.draw()
+                renderer = fig.canvas.get_renderer()
+                ax = fig.axes[0]
+                frame = ax.get_window_extent(renderer)
+                labels = {t.get_text().split("\n")[0]: t for t in ax.texts}
+                assert len(labels) == (14 if level == "subprefectures" else 6)
+                boxes = {name: Text.get_window_extent(t, renderer) for name, t in labels.items()}
+                where = f"{level} {year}"
+                for name, box in boxes.items():
+                    assert frame.x0 <= box.x0 and box.x1 <= frame.x1, (where, name, box)
+                    assert frame.y0 <= box.y0 and box.y1 <= frame.y1, (where, name, box)
+                    anchor = ax.transData.transform(labels[name].xy)
+                    assert box.contains(*anchor) or labels[name].arrow_patch is not None, (where, name)
+                names = sorted(boxes)
+                clashes = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+                           if boxes[a].overlaps(boxes[b])]
+                assert clashes == [], (where, clashes)
+
+
 def test_progress_prints_share_the_print_slots(data_dir) -> None:
     # A progress print is drawn like every print: in a bounded slot, 503 + Retry-After when all
     # are taken; once drawn it is kept in the app's bounded memo and served without a slot.
