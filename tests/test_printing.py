@@ -313,3 +313,32 @@ def test_cli_print(tmp_path):
     assert code == 0
     assert [p.name for p in tmp_path.iterdir()] == ["overview-regions.png"]
     assert main(["print", str(tmp_path), "--boundaries", str(boundaries_path()), "--only", "x"]) == 2
+
+
+@pytest.mark.parametrize("map_id", ["town-01544", "town-01549", "town-01550", "town-01552",
+                                    "town-01400", "overview-subprefectures", "overlap",
+                                    "subprefecture-hiyama", "region-donan"])
+def test_visible_labels_do_not_overlap(printer, map_id):
+    """訓子府町's name (and 津別町's, 置戸町's, 佐呂間町's) covered オホーツク's count: the 振興局
+    labels keep clear of the town's name, of the legend and of each other; labels of areas
+    outside a zoomed map are not drawn on it, so only those inside the map are compared."""
+    import itertools
+
+    from matplotlib.text import Text
+
+    assert map_id in printer.map_ids()
+    fig = printer.figure(map_id)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    boxes = [(t.get_text().replace("\n", " "), Text.get_window_extent(t, renderer)) for t in ax.texts
+             if t.get_text().strip()]
+    shown = [(name, box) for name, box in boxes if box.overlaps(frame)]
+    assert len(shown) >= 2, boxes  # the test compares something
+    legends = [lg.get_window_extent(renderer) for lg in [*ax.artists, ax.get_legend()]
+               if lg is not None and hasattr(lg, "get_window_extent")]
+    for (a, box_a), (b, box_b) in itertools.combinations(shown, 2):
+        assert not box_a.overlaps(box_b), (map_id, a, b)
+    for name, box in shown:
+        assert not any(box.overlaps(lg) for lg in legends), (map_id, name)

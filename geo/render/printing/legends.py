@@ -9,6 +9,7 @@ from typing import Any
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch
 from matplotlib.text import Annotation
 from matplotlib.transforms import Bbox
@@ -42,7 +43,7 @@ def count_legend(ax: Axes, bounds: list[float], colours: ListedColormap, with_mi
               frameon=True)
 
 
-def class_legend(ax: Axes, colours: list[str], labels: list[str], title: str, loc: str) -> None:
+def class_legend(ax: Axes, colours: list[str], labels: list[str], title: str, loc: str) -> Legend:
     """A legend of count classes that a later :func:`lines_legend` does not replace."""
     handles = [Patch(facecolor=c, edgecolor="#999", label=f"{lab} 件")
                for c, lab in zip(colours, labels, strict=True)]
@@ -50,6 +51,7 @@ def class_legend(ax: Axes, colours: list[str], labels: list[str], title: str, lo
                        title_fontsize=9, frameon=True, framealpha=0.92)
     legend.set_zorder(10)
     ax.add_artist(legend)  # a second ax.legend() (lines) must not replace it
+    return legend
 
 
 def lines_legend(ax: Axes, handles: list, title: str | None = None, loc: str = "lower right") -> None:

@@ -7,9 +7,11 @@ around it (title, credit) is :mod:`.figure`'s.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.lines import Line2D
@@ -18,6 +20,7 @@ from matplotlib.patheffects import withStroke
 
 from geo.render.printing.figure import zoom
 from geo.render.printing.legends import (
+    LabelPlacer,
     class_legend,
     count_bins,
     count_legend,
@@ -125,10 +128,10 @@ def draw_coverage(src: Sources, ax: Axes, project_id: str, kpi_number: int | Non
 
 
 def draw_sub_counts(src: Sources, ax: Axes, counts: dict[str, int], legend_title: str, *,
-                    avoid=None, loc: str = "upper left") -> None:
+                    avoid=None, loc: str = "upper left", obstacles: Sequence[Artist] = ()) -> None:
     """振興局 filled by ``counts`` (the web maps' YlGnBu classes; 0 stays pale grey), labelled
-    with short name and count away from ``avoid`` (a geometry), municipal lines faint, and
-    a legend of the classes."""
+    with short name and count away from ``avoid`` (a geometry) and clear of the legend and the
+    ``obstacles`` (e.g. a town's name), municipal lines faint, and a legend of the classes."""
     from geo.render.views import count_classes
 
     classes = count_classes(counts)
@@ -137,12 +140,15 @@ def draw_sub_counts(src: Sources, ax: Axes, counts: dict[str, int], legend_title
               edgecolor="none", linewidth=0)
     src.atlas.layers.municipalities.boundary.plot(ax=ax, color=EDGE, linewidth=0.3, alpha=0.8)
     _outline(src, ax)
-    for short, geom in zip(subs.index, subs.geometry, strict=True):
-        x, y = label_point(geom, avoid)
-        ax.annotate(f"{short}\n{counts.get(short, 0)}", (x, y), ha="center", va="center",
-                    fontsize=8, color="#111", linespacing=1.1, zorder=6,
-                    path_effects=[withStroke(linewidth=2.5, foreground="white")])
-    class_legend(ax, list(classes.colors), list(classes.labels), legend_title, loc)
+    legend = class_legend(ax, list(classes.colors), list(classes.labels), legend_title, loc)
+    # Biggest areas first, at their own point; a smaller one whose label would run into a placed
+    # one (or the legend, or a town's name: オホーツク's count under 訓子府町) is nudged.
+    areas = sorted(zip(subs.index, subs.geometry, strict=True), key=lambda a: (-a[1].area, a[0]))
+    anchors = {short: label_point(geom, avoid) for short, geom in areas}
+    placer = LabelPlacer(ax, anchors.values(), [legend, *obstacles])
+    for short, _ in areas:
+        placer.place(f"{short}\n{counts.get(short, 0)}", anchors[short], fontsize=8, color="#111",
+                     linespacing=1.1, zorder=6, path_effects=[withStroke(linewidth=2.5, foreground="white")])
 
 
 def draw_town(src: Sources, ax: Axes, code: str) -> None:
@@ -160,13 +166,14 @@ def draw_town(src: Sources, ax: Axes, code: str) -> None:
     # Zoom first: the legends go to the corners away from the town.
     zoom(ax, src.atlas.layers.subprefectures.loc[covered].total_bounds)
     fx, fy = ax.transAxes.inverted().transform(ax.transData.transform((lon, lat)))
+    # The town's name first: the 振興局 labels keep clear of it.
+    name = ax.annotate(town.name, (lon, lat), xytext=(0, 9), textcoords="offset points", ha="center",
+                       va="bottom", fontsize=11, color=TOWN_OUTLINE, zorder=7,
+                       path_effects=[withStroke(linewidth=3, foreground="white")])
     draw_sub_counts(src, ax, counts, "このまちのプロジェクトが\n及ぶ件数（振興局別）",
                     avoid=town_frame.geometry.iloc[0],
-                    loc="upper right" if fx < 0.4 and fy > 0.55 else "upper left")
+                    loc="upper right" if fx < 0.4 and fy > 0.55 else "upper left", obstacles=[name])
     town_frame.plot(ax=ax, facecolor=TOWN_FILL, edgecolor=TOWN_OUTLINE, linewidth=2.5, zorder=4)
-    ax.annotate(town.name, (lon, lat), xytext=(0, 9), textcoords="offset points", ha="center",
-                va="bottom", fontsize=11, color=TOWN_OUTLINE, zorder=7,
-                path_effects=[withStroke(linewidth=3, foreground="white")])
     lines_legend(ax, [Patch(facecolor=TOWN_FILL, edgecolor=TOWN_OUTLINE, linewidth=2.5,
                             label=town.full_name)],
                  loc="lower left" if fx > 0.6 and fy < 0.45 else "lower right")
