@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,20 @@ def browser() -> Iterator[object]:
         b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
+
+
+@contextmanager
+def print_slots_taken(app) -> Iterator[int]:  # type: ignore[no-untyped-def]
+    """Every print slot of ``app`` held (drawing + queue, as concurrent prints would), released on
+    exit; yields how many there were."""
+    from geo.web.printing import _slots
+
+    slots = _slots(app)
+    taken = 0
+    while slots.acquire(blocking=False):
+        taken += 1
+    try:
+        yield taken
+    finally:
+        for _ in range(taken):
+            slots.release()

@@ -271,19 +271,12 @@ def test_print_queue_full_is_503_with_retry_after():
     app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path()), "RESPONSE_CACHE": False})
     client = app.test_client()
     client.get("/print/")  # builds the printer and the slots
-    from geo.web.printing import _slots
+    from tests.conftest import print_slots_taken
 
-    slots = _slots(app)
-    taken = 0
-    while slots.acquire(blocking=False):
-        taken += 1
-    try:
+    with print_slots_taken(app) as taken:
         r = client.get("/print/town-01202.png")
         assert r.status_code == 503 and r.headers["Retry-After"].isdigit()
         assert "no-store" in r.headers["Cache-Control"]
-    finally:
-        for _ in range(taken):
-            slots.release()
     assert taken == 3  # PRINT_WORKERS + PRINT_QUEUE
 
 

@@ -422,23 +422,15 @@ def test_progress_prints_share_the_print_slots(data_dir) -> None:
     # A progress print is drawn like every print: in a bounded slot, 503 + Retry-After when all
     # are taken; once drawn it is kept in the app's bounded memo and served without a slot.
     from app import create_app
-    from geo.web.printing import _slots
-    from tests.conftest import boundaries_path
+    from tests.conftest import boundaries_path, print_slots_taken
 
     app = create_app({"TESTING": True, "BOUNDARIES": str(boundaries_path()), "DATA_DIR": str(data_dir)})
     client = app.test_client()
     drawn = client.get("/print/progress/regions.2018.png")
     assert drawn.status_code == 200
-    slots = _slots(app)
-    taken = 0
-    while slots.acquire(blocking=False):
-        taken += 1
-    try:
+    with print_slots_taken(app) as taken:
         busy = client.get("/print/progress/regions.2017.png")
         assert busy.status_code == 503 and busy.headers["Retry-After"]
         assert client.get("/print/progress/regions.2018.png").data == drawn.data  # memo, no slot
-    finally:
-        for _ in range(taken):
-            slots.release()
     assert taken == 3  # PRINT_WORKERS + PRINT_QUEUE
     assert client.get("/print/progress/regions.2017.png").status_code == 200
