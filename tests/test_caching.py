@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import send_file
 
-from geo.web.caching import IMMUTABLE, GzipCache, is_versioned
+from geo.web.caching import IMMUTABLE, GzipCache, is_versioned, page_query
 
 
 @pytest.fixture()
@@ -114,7 +114,7 @@ def test_rendered_page_is_kept(app, tmp_path):
         calls.append(1)
         return "<p>" + "x" * 1000 + "</p>"
 
-    app.add_url_rule("/t/page", "t_page", view)
+    app.add_url_rule("/t/page", "t_page", page_query("level")(view))
     app.add_url_rule("/t/private", "t_private", lambda: ("secret" * 100, 200, {"Cache-Control": "no-store"}))
     client = app.test_client()
     first = client.get("/t/page?level=1", headers={"Accept-Encoding": "gzip"})
@@ -142,3 +142,15 @@ def test_response_cache_can_be_turned_off():
     client = app.test_client()
     client.get("/")
     assert "X-Response-Cache" not in client.get("/").headers
+
+
+def test_query_a_view_does_not_read_is_never_kept(app):
+    """``level`` selects the page of the overview's embed, not of a town page: made-up values on a
+    view that ignores them are rendered but never stored (they would flush the real pages)."""
+    client = app.test_client()
+    for _ in range(2):
+        assert "X-Response-Cache" not in client.get("/town/01100?level=zz").headers
+        assert "X-Response-Cache" not in client.get("/?measure=zz").headers
+    client.get("/embed/?level=regions")
+    assert client.get("/embed/?level=regions").headers["X-Response-Cache"] == "hit"
+    assert client.get("/embed/?level=zz").status_code == 400

@@ -29,10 +29,14 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 from geo.lru import BoundedLRU
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 COMPRESSIBLE = (
     "text/",
@@ -186,17 +190,32 @@ def process(response: Response, cache: GzipCache) -> Response:
     return response
 
 
-# The only query parameters that select a different page; ``v`` only with the data's version.
-PAGE_QUERY = frozenset({"v", "level", "measure"})
+# ``v`` (with the data's version) is the one query every page may be kept under; a view that
+# selects its page by other parameters says so with :func:`page_query`.
+PAGE_QUERY = frozenset({"v"})
+
+
+def page_query(*names: str) -> Callable[[F], F]:
+    """Mark a view whose page depends on the query parameters ``names`` (e.g. ``level``): its
+    responses are kept per value. Views validate the values themselves (400 is never kept)."""
+
+    def mark(view: F) -> F:
+        view.page_query = PAGE_QUERY | frozenset(names)  # type: ignore[attr-defined]
+        return view
+
+    return mark
 
 
 def _cache_key() -> str | None:
     """The normalized URL (decoded path, sorted query) of a page worth keeping, else None.
 
-    Any other query (``/?x=1``, ``?v=`` of another version) is rendered but never stored, so a
-    flood of made-up URLs can neither grow the cache nor flush the real pages out of it."""
+    Any other query (``/?x=1``, ``/town/01100?level=x`` on a view that does not read ``level``,
+    ``?v=`` of another version) is rendered but never stored, so a flood of made-up URLs can
+    neither grow the cache nor flush the real pages out of it."""
     args = request.args
-    if not set(args) <= PAGE_QUERY or any(len(args.getlist(k)) > 1 for k in args):
+    view = current_app.view_functions.get(request.endpoint or "")
+    known = getattr(view, "page_query", PAGE_QUERY)
+    if not set(args) <= known or any(len(args.getlist(k)) > 1 for k in args):
         return None
     if "v" in args:
         from geo.web.state import state

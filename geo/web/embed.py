@@ -11,6 +11,7 @@ from geo.atlas.codes import CodeError
 from geo.atlas.sources import CREDIT
 from geo.errors import UnknownCodeError
 from geo.render.views import LEVEL_LABELS, kpi_entry, measures, overview_arg
+from geo.web.caching import page_query
 from geo.web.pages import map_block, map_view, to_canonical
 
 bp = Blueprint("embed", __name__, url_prefix="/embed")
@@ -28,6 +29,7 @@ def _embed(kind: str, arg: str, title: str, back: str) -> str:
 
 
 @bp.get("/")
+@page_query("level", "measure")
 def index() -> str:
     """The overview for one level and measure: ``?level=subprefectures&measure=cross``."""
     from geo.web.state import state

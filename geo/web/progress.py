@@ -44,6 +44,7 @@ from geo.render.progress import (
 )
 from geo.render.trend import trend_svg
 from geo.web import pages
+from geo.web.caching import page_query
 from geo.web.state import State, state
 
 bp = Blueprint("progress", __name__)
@@ -235,6 +236,7 @@ def _query(**changes: Any) -> str:
 
 
 @bp.get("/progress")
+@page_query("level")
 def index() -> str:
     s = state()
     shown, key, desc = _sorted(s)
@@ -283,6 +285,7 @@ def _area_names(s: State, level: str) -> dict[str, str]:
 
 
 @bp.get("/api/progress")
+@page_query("level")
 def api() -> dict:
     s = state()
     shown, _, _ = _sorted(s)
@@ -305,6 +308,7 @@ def csv_file() -> Response:
 
 
 @bp.get("/embed/progress")
+@page_query("level")
 def embed() -> str:
     s = state()
     year, level = _year_arg(s), _level_arg()
