@@ -125,6 +125,25 @@ def test_keyboard_walk_outlines_announces_and_selects(page, live_server) -> None
     page.locator("#panel h2", has_text=other).wait_for()
 
 
+def test_edge_of_the_map_is_said_once_not_nested(page, live_server) -> None:
+    """An arrow with no area beyond says so, naming the focused area; pressing it again says the
+    same (the message was built from the live text and nested: 「…（…（名前））」)."""
+    open_map(page, live_server, "/")
+    names = {m["full_name"] for m in api(live_server, "/api/municipalities")["municipalities"]}
+    page.locator(".map").focus()
+    page.keyboard.press("ArrowRight")
+    for _ in range(40):  # northwards until there is nothing further north
+        page.keyboard.press("ArrowUp")
+        if announced(page).startswith("この方向には"):
+            break
+    said = announced(page)
+    name = said.removeprefix("この方向にはほかの地域がありません（").removesuffix("）")
+    assert name in names, said
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    assert announced(page) == said
+
+
 def test_enter_opens_a_kpi_popup_like_a_click(page, live_server) -> None:
     kpi = api(live_server, "/api/kpis/yotei-nishiiburi-1")
     open_map(page, live_server, "/kpi/yotei-nishiiburi-1")

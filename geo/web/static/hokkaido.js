@@ -268,10 +268,16 @@
       var entry = HM.layers[key];
       if (entry.map !== map || entry.opts.merge || entry.opts.interactive === false ||
           !map.hasLayer(entry.group)) { return; }
+      // An area's centre walks its whole outline: kept per area, not redone on every key press.
+      var centers = entry.centers || (entry.centers = {});
       Object.keys(entry.byId).forEach(function (fid) {
         var layer = entry.byId[fid];
-        var c = layer.getBounds().getCenter();
-        try { c = layer.getCenter(); } catch (e) { /* not drawn yet: the bounds' centre will do */ }
+        var c = centers[fid];
+        if (!c) {
+          try { c = centers[fid] = layer.getCenter(); } catch (e) {
+            c = layer.getBounds().getCenter();  // not drawn yet: the bounds' centre will do, this once
+          }
+        }
         out.push({ entry: entry, id: fid, layer: layer, center: c });
       });
     });
@@ -367,7 +373,9 @@
       }
       var next = neighbour(map, list, current, e.key);
       if (next) { focusArea(next); } else if (live) {
-        live.textContent = "この方向にはほかの地域がありません（" + live.textContent.split("、")[0] + "）";
+        // Named from the focused area, not from the live text (which would nest on every press).
+        var name = ((current.entry.opts.feats[current.id] || {}).t || [current.id])[0];
+        live.textContent = "この方向にはほかの地域がありません（" + name + "）";
       }
     });
     container.addEventListener("blur", function () { clear(); });
