@@ -173,3 +173,15 @@ def test_readings_file_errors_name_file_and_line(tmp_path, atlas) -> None:
     line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "シコタンムラ" in t)
     assert f"{bad}:{line}: villages.0.kana" in message
     assert "no reading for 01699" in message and str(bad) in message
+
+
+def test_search_index_outlives_the_map_memo(app) -> None:  # noqa: F811
+    """The index is built once per app; flushing the bounded map memo (what a flood of map
+    requests does) must not make the next search read the postal data again."""
+    from geo.web.api import search_index
+    from geo.web.state import state
+
+    with app.test_request_context():
+        index = search_index()
+        state().maps.clear()
+        assert search_index() is index

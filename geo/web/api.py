@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, url_for
@@ -238,12 +239,22 @@ def search_route() -> dict:
     return body
 
 
+_search_lock = threading.Lock()
+
+
 def search_index() -> SearchIndex:
-    """One per app (readings from the postal data are read on first use, ~0.1 s)."""
-    s = state()
-    # The readings file travels with the plan data, like hierarchy.yaml (see load_state).
-    readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
-    return s.memo(("search-index",), lambda: SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings)))
+    """One per app, built on first use (the postal readings take ~0.1 s) and kept for the app's
+    life: not in the evictable map memo, where a flood of map requests would push it out and the
+    next search would read the postal data again."""
+    ext = current_app.extensions
+    if "search_index" not in ext:
+        with _search_lock:
+            if "search_index" not in ext:
+                s = state()
+                # The readings file travels with the plan data, like hierarchy.yaml (load_state).
+                readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
+                ext["search_index"] = SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings))
+    return ext["search_index"]
 
 
 def _hit_url(kind: str, ident: str) -> str:
