@@ -23,6 +23,7 @@ from geo.render.views import (
     family_of,
     kpi_entries,
     kpi_entry,
+    kpi_id,
     kpi_json,
     municipality_json,
     overlap_json,
@@ -134,7 +135,7 @@ def municipality(code: str) -> dict | Response:
         return to_canonical("api.municipality", code=normalize_code(code))
     out = town_json(s.atlas, s.plan, s.coverage, m)
     # 推進管理: each KPI's latest grade and year, as the town page shows it.
-    kids = [f"{p['id']}-{i + 1}" for p in out["projects"] for i in range(len(p["kpis"]))]
+    kids = [kpi_id(p["id"], i) for p in out["projects"] for i in range(len(p["kpis"]))]
     out["kpi_progress"] = {kid: kpi_progress_json(kid) for kid in kids}
     ward = s.atlas.ward(code)
     if ward is not None:
@@ -165,7 +166,7 @@ def project(pid: str) -> dict:
     if p.id != pid:  # a project's name → its id
         return to_canonical("api.project", pid=p.id)
     out = project_to_json(p, s.atlas)
-    out["kpi_ids"] = [f"{p.id}-{i + 1}" for i in range(len(p.kpis))]
+    out["kpi_ids"] = [kpi_id(p.id, i) for i in range(len(p.kpis))]
     return out
 
 

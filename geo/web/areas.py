@@ -48,11 +48,12 @@ def _page(kind: str, key: str) -> str | BaseResponse:
     if moved is not None:
         return moved
     json_url = url_for(ENDPOINTS[kind][0], **{arg: area.id})
+    kpis = area_kpis(s.plan, area)
     return _render(
         "area.html", area=area, kind_label=KIND_LABELS[kind], region_plan=s.plan.region(area.region.id),
         reach=reaching(s.plan, area), towns=area_municipalities(s.atlas, area),
-        northern=area_northern_territories(s.atlas, area), kpis=area_kpis(s.plan, area),
-        grades={e.id: kpi_grade(e) for e in area_kpis(s.plan, area)}, classes=change_classes(s.plan),
+        northern=area_northern_territories(s.atlas, area), kpis=kpis,
+        grades={e.id: kpi_grade(e) for e in kpis}, classes=change_classes(s.plan),
         map=map_block(kind, area.id),
         json_url=json_url, csv_url=url_for(f"areas.{kind}_csv", **{arg: area.id}),
         embed_url=url_for(f"embed.{kind}", **{arg: area.id}), embed_title=f"{area.name}の地図",

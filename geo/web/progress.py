@@ -58,10 +58,9 @@ def rows(s: State) -> tuple[KpiProgress, ...]:
 
 
 def row(s: State, kid: str) -> KpiProgress:
-    for r in rows(s):
-        if r.id == kid:
-            return r
-    raise KeyError(kid)
+    """One KPI's row by id (a town's JSON asks for each of its KPIs: a lookup, not a scan)."""
+    by_id = s.memo(("progress-rows-by-id",), lambda: {r.id: r for r in rows(s)})
+    return by_id[kid]
 
 
 def years(s: State) -> list[int]:
