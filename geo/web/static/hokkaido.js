@@ -57,6 +57,7 @@
     maps: {},
     text: text,
     lines: lines,
+    whenParsed: whenParsed,
     classColor: classColor,
     ready: null,
   };

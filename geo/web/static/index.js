@@ -1,7 +1,6 @@
 /* The overview page: level and measure switches, the side panel, search, 現在地. */
-(function (run) {
-  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", run); } else { run(); }
-})(function () {
+// Run once the page is parsed: on / the map's scripts (this bundle) run before the rest exists.
+window.HokkaidoMap.whenParsed(function () {
   "use strict";
   var app = document.getElementById("app");
   if (!app) { return; }
