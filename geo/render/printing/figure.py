@@ -16,8 +16,9 @@ from geo.atlas.sources import CREDIT
 from geo.render.printing.style import DPI, RC, SIZE_INCHES, ZOOM_MARGIN, Format
 
 # matplotlib's rc and font caches are process-global: one figure is drawn at a time in a process,
-# whoever draws it (the Printer, the progress maps).
-DRAWING = threading.Lock()
+# whoever draws it (the Printer, the progress maps). Re-entrant: the Printer holds it around its
+# memo check and the drawing (save) takes it again.
+DRAWING = threading.RLock()
 
 
 def compose(title: str, subtitle: str, draw: Callable[[Figure, Axes], None]) -> Figure:

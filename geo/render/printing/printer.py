@@ -7,7 +7,6 @@ Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state), an
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,7 +51,6 @@ class Printer:
         self.coverage = coverage or coverage_for_atlas(plan, atlas)
         self._sources = levels.Sources(atlas, plan, self.coverage)
         self._memo: BoundedLRU[bytes] = BoundedLRU(MEMO_SIZE, MEMO_BYTES, len)
-        self._lock = threading.Lock()  # drawing only
         self._spec_index: dict[str, MapSpec] | None = None
         self.renders = 0
 
@@ -141,7 +139,7 @@ class Printer:
         hit = self.stored(spec.id, fmt)
         if hit is not None:
             return hit
-        with self._lock:  # matplotlib's rc and font caches are process-global: one at a time
+        with DRAWING:  # one drawing per process (figure.DRAWING); re-check the memo inside
             hit = self._memo.get(key)  # drawn by the thread we waited for?
             if hit is not None:
                 return hit
@@ -156,7 +154,7 @@ class Printer:
     def figure(self, map_id: str) -> Figure:
         """The map drawn but not saved (not memoized): tests read its axes' transform."""
         spec = self.spec(map_id)
-        with self._lock, DRAWING, matplotlib.rc_context(RC):
+        with DRAWING, matplotlib.rc_context(RC):
             return compose(spec.title, spec.subtitle, self._drawer(spec.id))
 
     def write_all(self, out_dir: Path, progress: bool = True) -> list[Path]:
