@@ -35,7 +35,7 @@ def cmd_inspect_boundaries(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app import create_app
     from geo.atlas.sources import resolve_boundaries
-    from geo.web.serving import behind_proxy, waitress_options, wsgi_app
+    from geo.web.serving import behind_proxy, freeze_loaded_heap, waitress_options, wsgi_app
 
     # Settings first (DataError, one line): a typo must not start a server trusting forged headers.
     proxies, options = behind_proxy(args.behind_proxy), waitress_options(args.threads)
@@ -52,6 +52,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     # The log sits inside ProxyFix: it shows the client's address, not the proxy's.
     inner = AccessLog(app) if args.access_log else app
+    freeze_loaded_heap()  # the loaded model is not scanned by every full collection again
     waitress.serve(wsgi_app(inner, proxies), host=args.host, port=args.port, **options)
     return 0
 

@@ -154,3 +154,51 @@ def test_query_a_view_does_not_read_is_never_kept(app):
     client.get("/embed/?level=regions")
     assert client.get("/embed/?level=regions").headers["X-Response-Cache"] == "hit"
     assert client.get("/embed/?level=zz").status_code == 400
+
+
+def _headers(resp) -> dict[str, str]:
+    return {k: v for k, v in resp.headers.items() if k != "X-Response-Cache"}
+
+
+@pytest.mark.parametrize("url", ["/", "/embed/", "/api/overview", "/embed/?level=regions"])
+def test_a_finished_response_is_served_as_it_was(client, monkeypatch, url):
+    """The second unconditional request gets the first one's bytes and headers (ETag, gzip, CSP,
+    frame rules) without running the after_request hooks again, per Accept-Encoding."""
+    import geo.web.caching as caching
+
+    firsts = {enc: client.get(url, headers={"Accept-Encoding": enc}) for enc in ("gzip", "identity")}
+    assert firsts["gzip"].headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in firsts["identity"].headers
+    calls = []
+    monkeypatch.setattr(caching, "process", lambda *a: calls.append(a))  # would break any response
+    for enc, first in firsts.items():
+        again = client.get(url, headers={"Accept-Encoding": enc})
+        assert again.headers["X-Response-Cache"] == "hit"
+        assert again.data == first.data and _headers(again) == _headers(first), enc
+    assert calls == []
+    assert "Content-Security-Policy" in _headers(again)
+
+
+def test_a_revalidation_still_ends_in_304(client):
+    first = client.get("/", headers={"Accept-Encoding": "gzip"})
+    client.get("/", headers={"Accept-Encoding": "gzip"})  # now finished and kept
+    again = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
+    assert "Content-Security-Policy" not in again.headers  # it would replace the cached page's
+    stale = client.get("/", headers={"Accept-Encoding": "gzip", "If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.data == first.data
+
+
+def test_finished_responses_are_bounded_and_keyed_on_the_normalized_url(app, client):
+    pages = app.extensions["response_cache"]
+    client.get("/")
+    kept = len(pages._finished)
+    for i in range(50):  # made-up queries and spellings: rendered, never kept
+        client.get(f"/?x={i}")
+        client.get(f"/?measure=zz{i}")
+    assert len(pages._finished) == kept
+    small = type(pages)(max_entries=3)
+    for i in range(10):
+        small.keep_finished(f"/p{i}?", True, app.response_class(b"x" * 600))
+    assert len(small._finished) == 3 and small.finished("/p9?", True) is not None
+    assert small.finished("/p9?", False) is None  # the other encoding is another entry

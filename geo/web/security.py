@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from threading import Lock
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from werkzeug.utils import redirect
 
 from geo.errors import DataError
@@ -176,6 +176,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
+        if g.get("finished_response"):
+            return response  # kept by geo/web/caching.py as this hook finished it: headers and all
         for name, value in STATIC_HEADERS.items():
             response.headers.setdefault(name, value)
         if response.status_code == 304:

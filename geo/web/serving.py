@@ -9,10 +9,14 @@
   of proxies in front (Werkzeug's ``ProxyFix``); without it anyone could forge them. The app
   writes no absolute URL from them anyway (``PUBLIC_URL`` only), but logs and ``request.scheme``
   would believe them.
+- The heap loaded at start (the model, the libraries: ~215,000 objects) is frozen before serving:
+  Python's full collection scanned all of it, ~115 ms with every thread stopped, so a request now
+  and then waited that long (wrk p99 of `/` ~100 ms against ~20 ms for the other pages).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -73,3 +77,13 @@ def waitress_options(threads: int, env: Mapping[str, str] = os.environ) -> dict[
         "max_request_body_size": 64 * 1024,  # GET-only app
         "ident": "hokkaido-map",
     }
+
+
+def freeze_loaded_heap() -> int:
+    """Move everything alive now out of the garbage collector's sight; returns how many objects.
+
+    Called once, after the app has loaded and just before it serves: what start-up built lives as
+    long as the process (the model is immutable), so scanning it again in every full collection
+    only stops the server. No collection first: it took ~110 ms of start-up to find 46 objects."""
+    gc.freeze()
+    return gc.get_freeze_count()
