@@ -78,5 +78,8 @@ def page(browser, guard: PageGuard) -> Iterator[object]:
 
 
 def wait_for_map(pg) -> None:  # type: ignore[no-untyped-def]
+    """Every layer built, and two frames drawn after it: the first fit is not animated, but the
+    box may still settle as the rest of the page is laid out (the runtime refits it then)."""
     # A selector, not wait_for_function: the CSP (no 'unsafe-eval') forbids Playwright's eval.
     pg.wait_for_selector("html[data-map-ready='1']", state="attached", timeout=15000)
+    pg.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")

@@ -90,6 +90,5 @@ def test_axe_finds_nothing(audit_page, live_server, url: str, width: int) -> Non
     assert response is not None and response.status in (200, 404)
     if response.status == 200:
         wait_for_map(pg) if pg.locator(".map").count() else None
-        pg.wait_for_timeout(300)  # fitBounds animates; audit the settled page
     found = violations(pg)
     assert not found, f"{url} at {width} px:\n" + "\n".join(found)

@@ -41,7 +41,6 @@ def test_area_page_draws_its_map(page, live_server, kind: str, key: str) -> None
 def test_area_map_links_to_a_town(page, live_server) -> None:
     page.goto(f"{live_server}/subprefecture/shiribeshi")
     wait_for_map(page)
-    page.wait_for_timeout(500)  # fitBounds animates
     page.locator("path.hm-id-01400").click(force=True)
     page.wait_for_url("**/town/01400")
 

@@ -38,7 +38,6 @@ def test_level_switch(page, live_server) -> None:
 
 def test_hover_shows_tooltip(page, live_server) -> None:
     open_map(page, live_server, "/")
-    page.wait_for_timeout(400)  # fitBounds animates after load
     page.locator("path.hm-id-01400").hover(force=True)
     tip = page.locator(".leaflet-tooltip")
     tip.wait_for(state="visible")
@@ -48,7 +47,6 @@ def test_hover_shows_tooltip(page, live_server) -> None:
 
 def test_click_opens_side_panel(page, live_server) -> None:
     open_map(page, live_server, "/")
-    page.wait_for_timeout(400)
     page.locator("path.hm-id-01400").click(force=True)
     panel = page.locator("#panel")
     panel.get_by_text(KUTCHAN_PROJECT).wait_for()

@@ -31,7 +31,6 @@ def open_map(page, live_server: str, path: str, width: int = 1280) -> None:  # t
     page.set_viewport_size({"width": width, "height": 900 if width > 400 else 740})
     page.goto(live_server + path)
     wait_for_map(page)
-    page.wait_for_timeout(500)  # fitBounds animates after load
 
 
 def box(locator) -> dict:  # type: ignore[no-untyped-def]

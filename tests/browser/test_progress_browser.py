@@ -50,7 +50,6 @@ def test_progress_map_tooltip_and_regions(page, progress_server) -> None:
     page.goto(progress_server + "/progress?level=regions&year=2016")
     wait_for_map(page)
     assert page.locator("path.hm-area").count() == 6
-    page.wait_for_timeout(400)  # fitBounds animates
     page.locator("path.hm-id-donan").hover(force=True)
     tip = page.locator(".leaflet-tooltip")
     tip.wait_for(state="visible")
@@ -77,7 +76,6 @@ def test_kpi_progress_map(page, progress_server) -> None:
     page.goto(progress_server + "/progress/kpi/donan-industry-jobs-1")
     wait_for_map(page)
     assert "△ B 概ね順調" in page.locator("#kpi-grade").inner_text()
-    page.wait_for_timeout(400)
     page.locator("path.hm-id-渡島").hover(force=True)
     tip = page.locator(".leaflet-tooltip")
     tip.wait_for(state="visible")
