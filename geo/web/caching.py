@@ -96,15 +96,10 @@ class GzipCache:
 
 # Headers a stored response must not carry into the next one.
 _NOT_KEPT = frozenset({"content-length", "x-response-cache"})
+Stored = tuple[bytes, list[tuple[str, str]]]
 
 
-def _keepable(response: Response) -> bool:
-    return not (response.direct_passthrough or response.is_streamed
-                or "Set-Cookie" in response.headers
-                or "no-store" in response.headers.get("Cache-Control", ""))
-
-
-def _sizeof(item: tuple[bytes, list[tuple[str, str]]]) -> int:
+def _sizeof(item: Stored) -> int:
     return len(item[0]) + sum(len(k) + len(v) for k, v in item[1])
 
 
@@ -116,10 +111,8 @@ class ResponseCache:
     def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024,
                  max_body: int = 4 * 1024 * 1024) -> None:
         self.max_body = max_body
-        self._items: BoundedLRU[tuple[bytes, list[tuple[str, str]]]] = BoundedLRU(
-            max_entries, max_bytes, sizeof=_sizeof)
-        self._finished: BoundedLRU[tuple[bytes, list[tuple[str, str]]]] = BoundedLRU(
-            max_entries, max_bytes, sizeof=_sizeof)
+        self._items: BoundedLRU[Stored] = BoundedLRU(max_entries, max_bytes, sizeof=_sizeof)
+        self._finished: BoundedLRU[Stored] = BoundedLRU(max_entries, max_bytes, sizeof=_sizeof)
         self.hits = 0
 
     def clear(self) -> None:
@@ -127,39 +120,32 @@ class ResponseCache:
         self._items.clear()
         self._finished.clear()
 
-    def finished(self, key: str, gzip: bool) -> Response | None:
-        item = self._finished.get((key, gzip))
-        if item is None:
-            return None
-        self.hits += 1
-        body, headers = item
-        return Response(body, status=200, headers=headers)
-
-    def keep_finished(self, key: str, gzip: bool, response: Response) -> None:
-        if not _keepable(response):
-            return
-        body = response.get_data()
-        if len(body) > self.max_body:
-            return
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_KEPT]
-        self._finished.put((key, gzip), (body, headers))
-
     def get(self, key: str) -> Response | None:
-        item = self._items.get(key)
-        if item is None:
-            return None
-        self.hits += 1
-        body, headers = item
-        return Response(body, status=200, headers=headers)
+        return self._response(self._items.get(key))
 
     def put(self, key: str, response: Response) -> None:
-        if not _keepable(response):
+        self._store(self._items, key, response)
+
+    def finished(self, key: str, gzip: bool) -> Response | None:
+        return self._response(self._finished.get((key, gzip)))
+
+    def keep_finished(self, key: str, gzip: bool, response: Response) -> None:
+        self._store(self._finished, (key, gzip), response)
+
+    def _response(self, item: Stored | None) -> Response | None:
+        if item is None:
+            return None
+        self.hits += 1
+        return Response(item[0], status=200, headers=item[1])
+
+    def _store(self, lru: BoundedLRU[Stored], key: str | tuple[str, bool], response: Response) -> None:
+        if (response.direct_passthrough or response.is_streamed or "Set-Cookie" in response.headers
+                or "no-store" in response.headers.get("Cache-Control", "")):
             return
         body = response.get_data()
         if len(body) > self.max_body:
             return
-        headers = [(k, v) for k, v in response.headers.items() if k.lower() != "content-length"]
-        self._items.put(key, (body, headers))
+        lru.put(key, (body, [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_KEPT]))
 
 
 def body_etag(body: bytes) -> str:
@@ -302,7 +288,8 @@ def init_app(app: Flask) -> None:
                     and response.status_code == 200):
                 pages.keep_finished(key, accepts_gzip(), response)
 
-        request_finished.connect(_keep_finished, app, weak=False)  # weak: gone with init_app
+        # weak=False: a weak reference to this nested function would die with init_app's frame.
+        request_finished.connect(_keep_finished, app, weak=False)
 
     @app.after_request
     def _compress_once(response: Response) -> Response:
