@@ -50,6 +50,11 @@ class BoundedLRU(Generic[V]):
     def nbytes(self) -> int:
         return self._bytes
 
+    def held_keys(self) -> list[Hashable]:
+        """The keys now held, least recently used first (a copy)."""
+        with self._lock:
+            return list(self._items)
+
     def get(self, key: Hashable) -> V | None:
         with self._lock:
             item = self._items.get(key)

@@ -192,13 +192,13 @@ def test_a_revalidation_still_ends_in_304(client):
 def test_finished_responses_are_bounded_and_keyed_on_the_normalized_url(app, client):
     pages = app.extensions["response_cache"]
     client.get("/")
-    kept = len(pages._finished)
+    kept = pages.finished_count()
     for i in range(50):  # made-up queries and spellings: rendered, never kept
         client.get(f"/?x={i}")
         client.get(f"/?measure=zz{i}")
-    assert len(pages._finished) == kept
+    assert pages.finished_count() == kept
     small = type(pages)(max_entries=3)
     for i in range(10):
         small.keep_finished(f"/p{i}?", True, app.response_class(b"x" * 600))
-    assert len(small._finished) == 3 and small.finished("/p9?", True) is not None
+    assert small.finished_count() == 3 and small.finished("/p9?", True) is not None
     assert small.finished("/p9?", False) is None  # the other encoding is another entry

@@ -13,7 +13,8 @@ gzip, CSP…) per path and ``Accept-Encoding`` (gzip or not): an unconditional r
 answered as it is, and those hooks skip it (``g.finished_response``). They cost more than
 everything else of a cached page (wrk: `/` 1,540 → 2,450 req/s without them). A revalidation
 (``If-None-Match``) still goes through them: it may end in a 304. A view opts out with
-``Cache-Control: no-store``; responses with cookies or file bodies are not kept.
+``Cache-Control: no-store``; responses with cookies or streamed file bodies are not kept (a
+versioned CSS/JS file, read whole by the gzip step, is kept finished like a page).
 ``RESPONSE_CACHE = False`` in the config turns it off.
 
 What a response gets (only status 200 GET/HEAD responses are touched):
@@ -111,26 +112,28 @@ class ResponseCache:
     def __init__(self, max_entries: int = 1024, max_bytes: int = 64 * 1024 * 1024,
                  max_body: int = 4 * 1024 * 1024) -> None:
         self.max_body = max_body
+        # One LRU for both layers, so its bounds are the cache's: ("view", url), ("done", url, gzip).
         self._items: BoundedLRU[Stored] = BoundedLRU(max_entries, max_bytes, sizeof=_sizeof)
-        self._finished: BoundedLRU[Stored] = BoundedLRU(max_entries, max_bytes, sizeof=_sizeof)
         self.hits = 0
 
     def clear(self) -> None:
         """Forget every page: after a change of what pages render (the export's print links)."""
         self._items.clear()
-        self._finished.clear()
+
+    def finished_count(self) -> int:
+        return sum(1 for k in self._items.held_keys() if k[0] == "done")
 
     def get(self, key: str) -> Response | None:
-        return self._response(self._items.get(key))
+        return self._response(self._items.get(("view", key)))
 
     def put(self, key: str, response: Response) -> None:
-        self._store(self._items, key, response)
+        self._store(("view", key), response)
 
     def finished(self, key: str, gzip: bool) -> Response | None:
-        return self._response(self._finished.get((key, gzip)))
+        return self._response(self._items.get(("done", key, gzip)))
 
     def keep_finished(self, key: str, gzip: bool, response: Response) -> None:
-        self._store(self._finished, (key, gzip), response)
+        self._store(("done", key, gzip), response)
 
     def _response(self, item: Stored | None) -> Response | None:
         if item is None:
@@ -138,14 +141,15 @@ class ResponseCache:
         self.hits += 1
         return Response(item[0], status=200, headers=item[1])
 
-    def _store(self, lru: BoundedLRU[Stored], key: str | tuple[str, bool], response: Response) -> None:
+    def _store(self, key: tuple[str, ...] | tuple[str, str, bool], response: Response) -> None:
         if (response.direct_passthrough or response.is_streamed or "Set-Cookie" in response.headers
                 or "no-store" in response.headers.get("Cache-Control", "")):
             return
         body = response.get_data()
         if len(body) > self.max_body:
             return
-        lru.put(key, (body, [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_KEPT]))
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() not in _NOT_KEPT]
+        self._items.put(key, (body, headers))
 
 
 def body_etag(body: bytes) -> str:

@@ -145,7 +145,8 @@ class Printer:
                 return hit
             hit = save(spec.title, spec.subtitle, self._drawer(spec.id), fmt)
             self.renders += 1
-        return self._memo.put(key, hit) if memo else hit
+            # Kept before the lock is let go: the next waiter finds it instead of drawing again.
+            return self._memo.put(key, hit) if memo else hit
 
     def stored(self, map_id: str, fmt: Format) -> bytes | None:
         """The memoized bytes of a map, or None; never waits for a drawing."""
