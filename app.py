@@ -33,10 +33,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.extensions["hokkaido_map"] = load_state(app.config)
 
-    from geo.web import api, areas, assets, caching, docs, embed, pages, printing, progress, security
+    from geo.web import (
+        api,
+        areas,
+        assets,
+        caching,
+        docs,
+        embed,
+        maps,
+        pages,
+        printing,
+        progress,
+        security,
+        templating,
+    )
 
-    for blueprint in (pages.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp, progress.bp):
+    blueprints = (pages.bp, maps.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp, progress.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    security.init_app(app)  # headers: CSP, frame-ancestors, nosniff (issue: hardening)
-    caching.init_app(app)  # compression once + cache headers (issue: embeddable, light, fast)
+    templating.init_app(app)  # the helpers every template shares
+    security.init_app(app)  # headers: CSP, frame-ancestors, nosniff
+    caching.init_app(app)  # compression once, cache headers
     return app

@@ -1,7 +1,7 @@
 """Static export: every page, embed, JSON and geometry file as a site for any static host or file://.
 
 How: crawl the app with Flask's test client (no server), starting from ``site_urls(state)``
-(geo/web/pages.py) or, while that does not exist, every GET route without arguments; follow the
+(:mod:`geo.web.site`: every subject of every map kind, and the lists); follow the
 local URLs each HTML/CSS file references (library assets come along that way). Then:
 
 - files: ``/`` → ``index.html``; ``/a/`` → ``a/index.html``; ``/a`` (HTML) → ``a.html``; a URL
@@ -145,20 +145,12 @@ class ExportReport:
 
 # -- which URLs ---------------------------------------------------------------------------------
 def start_urls(app: Flask) -> list[str]:
-    """``site_urls(state)`` if the pages module has it, else every GET route without arguments."""
-    with app.test_request_context("/"):  # site_urls uses url_for
-        try:
-            from geo.web.pages import site_urls  # type: ignore[attr-defined]
-        except ImportError:
-            site_urls = None
-        if site_urls is not None:
-            from geo.web.state import state
+    """Every URL of the site (:func:`geo.web.site.site_urls`, from the map kinds registry)."""
+    from geo.web.site import site_urls
+    from geo.web.state import state
 
-            return list(site_urls(state()))
-    return sorted(
-        r.rule for r in app.url_map.iter_rules()
-        if "GET" in (r.methods or ()) and not r.arguments and r.endpoint != "static"
-    )
+    with app.test_request_context("/"):  # site_urls uses url_for
+        return list(site_urls(state()))
 
 
 # -- URL → file ---------------------------------------------------------------------------------

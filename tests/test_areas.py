@@ -195,7 +195,7 @@ def test_region_and_subprefecture_names_link_to_their_pages(client) -> None:
 
 
 def test_site_urls_include_every_area(app, client) -> None:  # noqa: F811
-    from geo.web.pages import site_urls
+    from geo.web.site import site_urls
 
     with app.test_request_context():
         urls = set(site_urls(app.extensions["hokkaido_map"]))

@@ -162,7 +162,7 @@ def test_js_data_cannot_close_script() -> None:
 
 
 def test_site_urls_all_resolve(app, client) -> None:  # noqa: F811
-    from geo.web.pages import site_urls
+    from geo.web.site import site_urls
 
     with app.test_request_context():
         urls = site_urls(app.extensions["hokkaido_map"])

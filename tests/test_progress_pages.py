@@ -389,8 +389,9 @@ def test_print_map_labels_do_not_overlap(client) -> None:
     from matplotlib.text import Text
 
     from geo.plan.progress import area_summaries
+    from geo.render.model import progress_years as years
+    from geo.render.model import year_grades as grades
     from geo.render.printing.progress import progress_figure
-    from geo.web.progress import grades, years
     from geo.web.state import state
 
     with client.application.test_request_context("/"):

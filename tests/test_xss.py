@@ -81,7 +81,7 @@ def hostile_app(hostile_data):
 
 
 def _site_urls(app) -> list[str]:
-    from geo.web.pages import site_urls
+    from geo.web.site import site_urls
     from geo.web.state import state
 
     with app.test_request_context():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from geo.atlas.hierarchy import Region, Subprefecture
@@ -88,13 +89,9 @@ def area_kpis(plan: Plan, area: Area) -> tuple[KpiEntry, ...]:
     return tuple(e for e in kpi_entries(plan) if e.project.id in ids)
 
 
-def kpi_grade(entry: KpiEntry) -> str | None:
-    """The KPI's 推進管理 grade: none yet (issue 10 adds grades from the progress data)."""
-    del entry
-    return None
-
-
-def area_json(atlas: Atlas, plan: Plan, area: Area) -> dict[str, object]:
+def area_json(atlas: Atlas, plan: Plan, area: Area,
+              grades: Mapping[str, object] | None = None) -> dict[str, object]:
+    """The area page's content; ``grades``: each KPI's latest 推進管理 grade by KPI id (its JSON)."""
     h = atlas.hierarchy
     rp = plan.region(area.region.id)
     reach = reaching(plan, area)
@@ -127,7 +124,7 @@ def area_json(atlas: Atlas, plan: Plan, area: Area) -> dict[str, object]:
         "projects_count": len(reach),
         "projects_own": sum(r.own for r in reach),
         "projects_other": sum(not r.own for r in reach),
-        "kpis": [{**kpi_json(e), "grade": kpi_grade(e)} for e in area_kpis(plan, area)],
+        "kpis": [{**kpi_json(e), "grade": (grades or {}).get(e.id)} for e in area_kpis(plan, area)],
     }
 
 

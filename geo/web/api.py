@@ -1,4 +1,5 @@
-"""JSON API: every page has a JSON twin. Errors are ``{"error": ...}`` with 400 or 404."""
+"""JSON API: every page has a JSON twin, answered by the page's own data function
+(:mod:`geo.render.pages`). Errors are ``{"error": ...}`` with 400 or 404."""
 
 from __future__ import annotations
 
@@ -15,27 +16,17 @@ from geo.atlas.readings import READINGS_FILE, load_readings
 from geo.errors import UnknownCodeError
 from geo.plan.model import DEFAULT_DATA_DIR, project_to_json
 from geo.plan.search import MAX_QUERY, SearchIndex
-from geo.render.areas import area_json, find_area
+from geo.render import pages as data
+from geo.render.areas import find_area
 from geo.render.views import (
     LEVELS,
-    change_classes,
-    families,
-    family_of,
-    kpi_entries,
-    kpi_entry,
-    kpi_id,
-    kpi_json,
     municipality_json,
-    overlap_json,
-    overview_json,
     projects_for_municipality,
     region_json,
     subprefecture_json,
-    town_json,
 )
 from geo.web.errors import json_error
-from geo.web.pages import to_canonical
-from geo.web.progress import kpi_progress_json
+from geo.web.pages import canonical_or_404, found, to_canonical
 from geo.web.state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -68,6 +59,8 @@ def healthz() -> dict:
 
 
 # --- places -----------------------------------------------------------------------------
+# Each route that is a page's JSON twin answers that page's data function (geo.render.pages):
+# the same call the page renders, so the two cannot drift.
 
 
 @bp.get("/regions")
@@ -78,14 +71,7 @@ def regions() -> dict:
 
 @bp.get("/regions/<rid>")
 def region(rid: str) -> dict:
-    s = state()
-    try:
-        out = region_json(s.atlas, s.plan, rid, with_projects=True)
-    except KeyError:
-        raise ApiError(404, f"region: no 連携地域 {rid!r}") from None
-    # The /region/<id> page's content: projects marked own / other region, KPIs, municipalities.
-    out["area"] = area_json(s.atlas, s.plan, find_area(s.atlas, "region", rid))
-    return out
+    return _area("region", rid, "連携地域")
 
 
 @bp.get("/subprefectures")
@@ -97,13 +83,16 @@ def subprefectures() -> dict:
 
 @bp.get("/subprefectures/<key>")
 def subprefecture(key: str) -> dict:
+    return _area("subprefecture", key, "振興局")
+
+
+def _area(kind: str, key: str, label: str) -> dict:
     s = state()
     try:
-        out = subprefecture_json(s.atlas, s.plan, key, with_projects=True)
+        area = find_area(s.atlas, kind, key)
     except KeyError:
-        raise ApiError(404, f"subprefecture: no 振興局 {key!r}") from None
-    out["area"] = area_json(s.atlas, s.plan, find_area(s.atlas, "subprefecture", key))  # its page
-    return out
+        raise ApiError(404, f"{kind}: no {label} {key!r}") from None
+    return data.area_page(s, url_for, area).data
 
 
 @bp.get("/municipalities")
@@ -129,18 +118,10 @@ def lookup_municipality(code: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/municipalities/<code>")
 def municipality(code: str) -> dict | Response:
-    s = state()
-    m = lookup_municipality(code)
+    lookup_municipality(code)
     if normalize_code(code) != code:  # one URL per answer: caches never see other spellings
         return to_canonical("api.municipality", code=normalize_code(code))
-    out = town_json(s.atlas, s.plan, s.coverage, m)
-    # 推進管理: each KPI's latest grade and year, as the town page shows it.
-    kids = [kpi_id(p["id"], i) for p in out["projects"] for i in range(len(p["kpis"]))]
-    out["kpi_progress"] = {kid: kpi_progress_json(kid) for kid in kids}
-    ward = s.atlas.ward(code)
-    if ward is not None:
-        out["ward"] = {"code": ward.code, "name": ward.name, "full_name": ward.full_name}
-    return out
+    return data.town_page(state(), url_for, code).data
 
 
 # --- plan -------------------------------------------------------------------------------
@@ -158,61 +139,35 @@ def projects() -> dict:
 
 @bp.get("/projects/<pid>")
 def project(pid: str) -> dict:
-    s = state()
-    try:
-        p = s.plan.project(pid)
-    except KeyError:
-        raise ApiError(404, f"id: no project {pid!r}") from None
-    if p.id != pid:  # a project's name → its id
-        return to_canonical("api.project", pid=p.id)
-    out = project_to_json(p, s.atlas)
-    out["kpi_ids"] = [kpi_id(p.id, i) for i in range(len(p.kpis))]
-    return out
+    canonical_pid = canonical_or_404("project", pid, f"id: no project {pid!r}")
+    if canonical_pid != pid:  # a project's name → its id
+        return to_canonical("api.project", pid=canonical_pid)
+    return data.project_page(state(), url_for, pid).data
 
 
 @bp.get("/kpis")
 def kpis() -> dict:
-    s = state()
-    fams = families(s.plan)
-    fam_by_id = {e.id: key for key, es in fams.items() for e in es}
-    return {
-        "classes": change_classes(s.plan).to_json(),
-        "kpis": [kpi_json(e, fam_by_id.get(e.id)) for e in kpi_entries(s.plan)],
-        "families": {key: [e.id for e in es] for key, es in fams.items()},
-    }
+    return data.kpi_index_page(state(), url_for).data
 
 
 @bp.get("/kpis/<kid>")
 def kpi(kid: str) -> dict:
-    s = state()
-    try:
-        entry = kpi_entry(s.plan, kid)
-    except KeyError:
-        raise ApiError(404, f"id: no KPI {kid!r}") from None
-    return {**kpi_json(entry, family_of(s.plan, entry)),
-            "class_color": change_classes(s.plan).color(entry.percent),
-            "progress": kpi_progress_json(entry.id)}
+    return found(data.kpi_page, kid, f"id: no KPI {kid!r}").data
 
 
 @bp.get("/kpis/families/<key>")
 def kpi_family(key: str) -> dict:
-    s = state()
-    fams = families(s.plan)
-    if key not in fams:
-        raise ApiError(404, f"family: no KPI family {key!r}")
-    return {"family": key, "kpis": [kpi_json(e, key) for e in fams[key]]}
+    return found(data.family_page, key, f"family: no KPI family {key!r}").data
 
 
 @bp.get("/overview")
 def overview() -> dict:
-    s = state()
-    return s.memo(("api", "overview"), lambda: overview_json(s.atlas, s.plan))
+    return data.index_page(state(), url_for).data
 
 
 @bp.get("/overlap")
 def overlap() -> dict:
-    s = state()
-    return overlap_json(s.atlas, s.plan)
+    return data.overlap_page(state(), url_for).data
 
 
 # --- search and locate ------------------------------------------------------------------

@@ -10,17 +10,15 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
-from geo.render.areas import KIND_LABELS, Area, area_csv, area_kpis, find_area, kpi_grade, reaching
-from geo.render.areas import municipalities as area_municipalities
-from geo.render.areas import northern_territories as area_northern_territories
-from geo.render.views import change_classes
-from geo.web.pages import _render, map_block
+from geo.render.areas import KIND_LABELS, Area, area_csv, find_area
+from geo.render.pages import area_page
 from geo.web.state import state
+from geo.web.templating import render_page
 
 bp = Blueprint("areas", __name__)
 
-# kind → (its JSON twin's endpoint, the URL argument's name)
-ENDPOINTS = {"region": ("api.region", "rid"), "subprefecture": ("api.subprefecture", "key")}
+# kind → the URL argument's name
+ARGS = {"region": "rid", "subprefecture": "key"}
 
 
 def lookup(kind: str, key: str) -> Area:
@@ -40,31 +38,18 @@ def canonical(endpoint: str, area: Area, key: str, arg: str) -> BaseResponse | N
 
 
 def _page(kind: str, key: str) -> str | BaseResponse:
-    s = state()
     area = lookup(kind, key)
-    endpoint = f"areas.{kind}"
-    arg = ENDPOINTS[kind][1]
-    moved = canonical(endpoint, area, key, arg)
+    moved = canonical(f"areas.{kind}", area, key, ARGS[kind])
     if moved is not None:
         return moved
-    json_url = url_for(ENDPOINTS[kind][0], **{arg: area.id})
-    kpis = area_kpis(s.plan, area)
-    return _render(
-        "area.html", area=area, kind_label=KIND_LABELS[kind], region_plan=s.plan.region(area.region.id),
-        reach=reaching(s.plan, area), towns=area_municipalities(s.atlas, area),
-        northern=area_northern_territories(s.atlas, area), kpis=kpis,
-        grades={e.id: kpi_grade(e) for e in kpis}, classes=change_classes(s.plan),
-        map=map_block(kind, area.id),
-        json_url=json_url, csv_url=url_for(f"areas.{kind}_csv", **{arg: area.id}),
-        embed_url=url_for(f"embed.{kind}", **{arg: area.id}), embed_title=f"{area.name}の地図",
-        print_ids=[("この地図", f"{kind}-{area.id}")],
-    )
+    return render_page("area.html", area_page(state(), url_for, area),
+                       csv_url=url_for(f"areas.{kind}_csv", **{ARGS[kind]: area.id}))
 
 
 def _csv(kind: str, key: str) -> Response | BaseResponse:
     s = state()
     area = lookup(kind, key)
-    arg = ENDPOINTS[kind][1]
+    arg = ARGS[kind]
     moved = canonical(f"areas.{kind}_csv", area, key, arg)
     if moved is not None:
         return moved
@@ -74,22 +59,9 @@ def _csv(kind: str, key: str) -> Response | BaseResponse:
         "Content-Disposition": f"attachment; filename={kind}-{area.id}-projects.csv"})
 
 
-@bp.get("/region/<rid>")
-def region(rid: str) -> str | BaseResponse:
-    return _page("region", rid)
-
-
-@bp.get("/subprefecture/<key>")
-def subprefecture(key: str) -> str | BaseResponse:
-    return _page("subprefecture", key)
-
-
-@bp.get("/region/<rid>/projects.csv")
-def region_csv(rid: str) -> Response | BaseResponse:
-    return _csv("region", rid)
-
-
-@bp.get("/subprefecture/<key>/projects.csv")
-def subprefecture_csv(key: str) -> Response | BaseResponse:
-    return _csv("subprefecture", key)
-
+# One page and one CSV per kind: /region/<rid>, /region/<rid>/projects.csv, /subprefecture/<key> …
+for _kind, _arg in ARGS.items():
+    bp.add_url_rule(f"/{_kind}/<{_arg}>", _kind,
+                    lambda _kind=_kind, _arg=_arg, **values: _page(_kind, values[_arg]))
+    bp.add_url_rule(f"/{_kind}/<{_arg}>/projects.csv", f"{_kind}_csv",
+                    lambda _kind=_kind, _arg=_arg, **values: _csv(_kind, values[_arg]))

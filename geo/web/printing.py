@@ -43,7 +43,7 @@ def get_printer():
         with _lock:
             if "printer" not in ext:
                 st = state()
-                ext["printer"] = Printer(st.atlas, st.plan, st.coverage)
+                ext["printer"] = Printer(st.atlas, st.plan, st.coverage, kinds=st.kinds)
     return ext["printer"]
 
 
@@ -104,6 +104,24 @@ def map_file(map_id: str, fmt: str) -> Response:
     response = Response(data, mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = disposition
     return response
+
+
+def memoized_print(key: tuple, name: str, fmt: str, draw: Callable[[str], bytes]) -> Response:
+    """A print the app draws on request (the 推進管理 maps): from the app's bounded memo, or
+    ``draw(fmt)`` in a drawing slot; 404 for an unknown format. ``key`` must be canonical."""
+    from geo.render.printing import MEDIA_TYPES
+
+    if fmt not in MEDIA_TYPES:
+        abort(404)
+    s = state()
+    body = s.maps.get((*key, fmt))
+    if body is None:
+        drawn = draw_in_slot(lambda: draw(fmt))
+        if isinstance(drawn, Response):
+            return drawn
+        body = s.maps.put((*key, fmt), drawn)
+    return Response(body, mimetype=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f"inline; filename={name}.{fmt}"})
 
 
 def draw_in_slot(draw: Callable[[], bytes]) -> bytes | Response:

@@ -1,83 +1,28 @@
 """推進管理 pages: ``/progress`` (table + map), its JSON / CSV / embed twins, a KPI's progress page.
 
-Everything is computed from the app's immutable state (plan, actuals, thresholds) and memoized
-there; no request reads a file. With no actuals every screen says 実績未登録.
+Everything is computed from the app's immutable model (plan, actuals, thresholds) and memoized
+there (:mod:`geo.render.model`); no request reads a file. With no actuals every screen says
+実績未登録. The page and its JSON twin are one data function (:mod:`geo.render.pages`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
-from markupsafe import Markup
+from flask import Blueprint, Response, abort, request, url_for
 
-from geo.atlas.sources import CREDIT
-from geo.plan.actuals import FY_MAX, FY_MIN, fiscal_label, plan_kpis, template_years
-from geo.plan.kpi import parse_unit
-from geo.plan.progress import (
-    GRADE_LABEL,
-    GRADE_SYMBOL,
-    GRADES,
-    NO_ACTUALS,
-    Evaluation,
-    KpiProgress,
-    area_summaries,
-    grades_for_year,
-    plan_progress,
-    value_text,
-)
+from geo.plan.actuals import FY_MAX, FY_MIN, plan_kpis
+from geo.plan.progress import area_summaries
+from geo.render import pages as data
 from geo.render import progress_maps
-from geo.render.maps import MapView
-from geo.render.progress import (
-    GRADE_COLORS,
-    SORT_KEYS,
-    build_report,
-    filter_rows,
-    grade_json,
-    kpi_text,
-    progress_csv,
-    progress_json,
-    rate_text,
-    sort_rows,
-    summaries_json,
-    trend_json,
-)
-from geo.render.trend import trend_svg
-from geo.web import pages
+from geo.render.model import default_year, progress_row, year_grades
+from geo.render.pages import ProgressQuery, progress_table, region_names
+from geo.render.progress import SORT_KEYS, build_report, progress_csv
 from geo.web.caching import page_query
 from geo.web.state import State, state
+from geo.web.templating import render_embed, render_page, trend_block
 
 bp = Blueprint("progress", __name__)
-
-
-# --- state-derived, memoized ---------------------------------------------------------------
-
-
-def rows(s: State) -> tuple[KpiProgress, ...]:
-    return s.memo(("progress-rows",), lambda: plan_progress(s.plan, s.actuals, s.thresholds))
-
-
-def row(s: State, kid: str) -> KpiProgress:
-    """One KPI's row by id (a town's JSON asks for each of its KPIs: a lookup, not a scan)."""
-    by_id = s.memo(("progress-rows-by-id",), lambda: {r.id: r for r in rows(s)})
-    return by_id[kid]
-
-
-def years(s: State) -> list[int]:
-    return sorted(set(template_years(s.plan)) | {a.fiscal_year for a in s.actuals.records})
-
-
-def default_year(s: State) -> int:
-    """The newest year with an actual; without any, the last target year."""
-    return max((a.fiscal_year for a in s.actuals.records), default=years(s)[-1])
-
-
-def grades(s: State, year: int) -> dict[str, Evaluation]:
-    return s.memo(("progress-grades", year), lambda: grades_for_year(s.plan, s.actuals, year, s.thresholds))
-
-
-def region_names(s: State) -> dict[str, str]:
-    return {r.id: r.name for r in s.plan.regions}
 
 
 def _arg(name: str, default: str | None = None) -> str | None:
@@ -117,7 +62,8 @@ def _filters(s: State) -> tuple[str | None, str | None]:
     return region, sub
 
 
-def _sorted(s: State) -> tuple[list[KpiProgress], str, bool]:
+def _query(s: State) -> ProgressQuery:
+    """The request's table order, filters, year and level, each checked (400 naming the bad one)."""
     key = _arg("sort", "region")
     if key not in SORT_KEYS:
         abort(400, f"sort: must be one of {', '.join(SORT_KEYS)}, not {key!r}")
@@ -125,98 +71,18 @@ def _sorted(s: State) -> tuple[list[KpiProgress], str, bool]:
     if order not in ("asc", "desc"):
         abort(400, f"order: must be asc or desc, not {order!r}")
     region, sub = _filters(s)
-    ranks = {r.id: i for i, r in enumerate(s.atlas.hierarchy.regions)}
-    return sort_rows(filter_rows(rows(s), region, sub), key, order == "desc", ranks), key, order == "desc"
+    return ProgressQuery(year=_year_arg(s), level=_level_arg(), region=region, sub=sub, sort=key,
+                         desc=order == "desc")
 
 
-# --- maps (registered with pages' map scripts) ----------------------------------------------------
-
-
-def _area_arg(s: State, arg: str) -> str:
-    """``subprefectures.2021``: a level and a fiscal year; the one spelling (no 02021)."""
-    level, _, year = arg.partition(".")
-    if level not in progress_maps.PROGRESS_LEVELS or not year.isdigit() or not FY_MIN <= int(year) <= FY_MAX:
-        raise KeyError(arg)
-    return f"{level}.{int(year)}"
-
-
-def _area_map(s: State, arg: str, embed: bool) -> MapView:
-    level, _, year = _area_arg(s, arg).partition(".")
-    summaries = area_summaries(s.plan, grades(s, int(year)))[level]
-    links = (
-        {k: url_for("progress.index", sub=k) for k in summaries}
-        if level == "subprefectures"
-        else {k: url_for("progress.index", region=k) for k in summaries}
-    )
-    return progress_maps.area_progress_map(pages._context(s), level, int(year), summaries, links, embed=embed)
-
-
-def _kpi_arg(s: State, kid: str) -> str:
-    row(s, kid)  # KeyError for an unknown KPI
-    return kid
-
-
-def _kpi_map(s: State, kid: str, embed: bool) -> MapView:
-    r = row(s, kid)
-    return progress_maps.kpi_progress_map(pages._context(s), kid, r.project, r.latest, embed=embed)
-
-
-pages.MAP_BUILDERS["progress"] = (_area_arg, _area_map)
-pages.MAP_BUILDERS["kpi-progress"] = (_kpi_arg, _kpi_map)
-
-
-# --- helpers for other pages' templates (/kpi/<id>, /town/<code>) ---------------------------------
-
-
-def grade_badge(ev: Evaluation, *, with_year: bool = True) -> Markup:
-    """``◎ 達成（R1・最終）``: symbol and words, the colour only as a swatch beside them."""
-    when = ""
-    if with_year and ev.year is not None:
-        when = f"（{fiscal_label(ev.year).split('(')[0]}{'・最終' if ev.final else ''}）"
-    text = f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade] if ev.year is not None else NO_ACTUALS}{when}"
-    return Markup(
-        '<span class="grade" data-grade="{g}"><span class="swatch" style="background:{c}" '
-        'aria-hidden="true"></span>{t}</span>'
-    ).format(g=ev.grade, c=GRADE_COLORS[ev.grade], t=text)
-
-
-def trend_block(kid: str) -> dict[str, Any]:
-    s = state()
-    r = row(s, kid)
-    data = trend_json(r, s.thresholds)
-    _, factor = parse_unit(r.kpi.unit_as_written)
-    unit = r.kpi.unit_as_written
-    title = f"{kpi_text(r.kpi)}の推移（基準値・見込み・実績・目標値）"
-    svg = s.memo(("trend-svg", kid), lambda: trend_svg(data, title, factor, unit, ident=f"trend-{kid}"))
-    return {"row": r, "data": data, "svg": Markup(svg), "factor": factor, "unit": unit}
+def _known_kpi(kid: str) -> None:
+    if kid not in plan_kpis(state().plan):
+        abort(404, f"no KPI {kid!r}")
 
 
 def kpi_progress_json(kid: str) -> dict[str, Any]:
     """A KPI's latest grade for other JSON twins (/api/kpis/<id>, /api/municipalities/<code>)."""
-    s = state()
-    return {**grade_json(row(s, kid).latest), "url": url_for("progress.api_kpi", kid=kid)}
-
-
-@bp.app_context_processor
-def _helpers() -> dict[str, Any]:
-    def kpi_progress(kid: str) -> Evaluation:
-        return row(state(), kid).latest
-
-    return {
-        "kpi_progress": kpi_progress,
-        "grade_badge": grade_badge,
-        "trend_block": trend_block,
-        "rate_text": rate_text,
-        "NO_ACTUALS": NO_ACTUALS,
-        "value_text": value_text,
-        "value_in_unit": value_in_unit,
-    }
-
-
-def value_in_unit(value: float | None, factor: int, unit: str) -> str:
-    if value is None:
-        return "—"
-    return f"{value / factor:,.2f}".rstrip("0").rstrip(".") + unit
+    return data.kpi_progress_json(state(), url_for, kid)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -227,7 +93,7 @@ def value_in_unit(value: float | None, factor: int, unit: str) -> str:
 _LINK_KEEPS = {"sort": ("region", "sub"), "year": ("level",), "level": ("year",)}
 
 
-def _query(**changes: Any) -> str:
+def _link(**changes: Any) -> str:
     (kind,) = [k for k in _LINK_KEEPS if k in changes]
     keep = {k: request.args.get(k) for k in _LINK_KEEPS[kind]}
     args = {**keep, **changes}
@@ -238,69 +104,23 @@ def _query(**changes: Any) -> str:
 @page_query("level")
 def index() -> str:
     s = state()
-    shown, key, desc = _sorted(s)
-    year, level = _year_arg(s), _level_arg()
-    region, sub = _filters(s)
-    summaries = area_summaries(s.plan, grades(s, year))
-    arg = f"{level}.{year}"
-    return pages._render(
-        "progress.html",
-        rows=shown,
-        total=len(rows(s)),
-        actuals=s.actuals,
-        sort=key,
-        desc=desc,
-        region=region,
-        sub=sub,
-        year=year,
-        years=years(s),
-        level=level,
-        levels=progress_maps.PROGRESS_LEVELS,
-        summaries=summaries[level],
-        area_names=_area_names(s, level),
-        fiscal_label=fiscal_label,
-        map=pages.map_block("progress", arg),
-        grades=GRADES,
-        grade_label=GRADE_LABEL,
-        grade_symbol=GRADE_SYMBOL,
-        grade_colors=GRADE_COLORS,
-        query=_query,
-        thresholds=s.thresholds,
-        regions=s.plan.regions,
-        kpi_text=kpi_text,
-        share_text=progress_maps.share_text,
-        json_url=url_for("progress.api", **request.args.to_dict()),
-        csv_url=url_for("progress.csv_file", **request.args.to_dict()),
-        embed_url=url_for("progress.embed", level=level, year=year),
-        embed_title=f"KPI の進捗（{progress_maps.PROGRESS_LEVELS[level]}・{fiscal_label(year)}年度）",
-    )
-
-
-def _area_names(s: State, level: str) -> dict[str, str]:
-    h = s.atlas.hierarchy
-    if level == "subprefectures":
-        return {x.short: x.name for x in h.subprefectures}
-    return {r.id: r.full_name for r in h.regions}
+    page = data.progress_page(s, url_for, _query(s))
+    args = request.args.to_dict()
+    return render_page("progress.html", page, prints=(), query=_link,
+                       json_url=url_for("progress.api", **args), csv_url=url_for("progress.csv_file", **args))
 
 
 @bp.get("/api/progress")
 @page_query("level")
 def api() -> dict:
     s = state()
-    shown, _, _ = _sorted(s)
-    year, _ = _year_arg(s), _level_arg()
-    out = progress_json(s.plan, s.actuals, s.thresholds, shown, region_names(s))
-    out["year"] = year
-    out["years"] = years(s)
-    out["areas"] = summaries_json(s.plan, grades(s, year))
-    return out
+    return data.progress_page(s, url_for, _query(s)).data
 
 
 @bp.get("/progress.csv")
 def csv_file() -> Response:
     s = state()
-    shown, _, _ = _sorted(s)
-    body = progress_csv(shown, region_names(s)).encode("utf-8")
+    body = progress_csv(progress_table(s, _query(s)), region_names(s)).encode("utf-8")
     return Response(
         body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=progress.csv"}
     )
@@ -309,85 +129,57 @@ def csv_file() -> Response:
 @bp.get("/embed/progress")
 @page_query("level")
 def embed() -> str:
-    s = state()
-    year, level = _year_arg(s), _level_arg()
-    block = pages.map_block("progress", f"{level}.{year}", True)
-    title = f"KPI の進捗（{progress_maps.PROGRESS_LEVELS[level]}・{fiscal_label(year)}年度）"
-    return render_template(
-        "embed.html",
-        map=block,
-        title=title,
-        back=url_for("progress.index", level=level, year=year),
-        credit=CREDIT,
-    )
+    year, level = _year_arg(state()), _level_arg()
+    return render_embed("progress", f"{level}.{year}")
 
 
 @bp.get("/progress/kpi/<kid>")
 def kpi(kid: str) -> str:
-    s = state()
-    if kid not in plan_kpis(s.plan):
-        abort(404, f"no KPI {kid!r}")
-    block = trend_block(kid)
-    return pages._render(
-        "progress_kpi.html",
-        kid=kid,
-        t=block,
-        map=pages.map_block("kpi-progress", kid),
-        json_url=url_for("progress.api_kpi", kid=kid),
-        value_in_unit=value_in_unit,
-        kpi_text=kpi_text,
-        embed_url=url_for("progress.embed_kpi", kid=kid),
-        embed_title=f"KPI の評価：{kpi_text(block['row'].kpi)}",
-    )
+    _known_kpi(kid)
+    return render_page("progress_kpi.html", data.progress_kpi_page(state(), url_for, kid), t=trend_block(kid))
 
 
 @bp.get("/embed/progress/kpi/<kid>")
 def embed_kpi(kid: str) -> str:
-    s = state()
-    if kid not in plan_kpis(s.plan):
-        abort(404, f"no KPI {kid!r}")
-    block = pages.map_block("kpi-progress", kid, True)
-    return render_template(
-        "embed.html",
-        map=block,
-        title=f"KPI {kid} の評価",
-        back=url_for("progress.kpi", kid=kid),
-        credit=CREDIT,
-    )
+    _known_kpi(kid)
+    return render_embed("kpi-progress", kid)
 
 
 @bp.get("/api/progress/kpi/<kid>")
 def api_kpi(kid: str) -> dict:
-    s = state()
     try:
-        r = row(s, kid)
+        return data.progress_kpi_page(state(), url_for, kid).data
     except KeyError:
         abort(404, f"id: no KPI {kid!r}")
-    return {**trend_json(r, s.thresholds), "status": NO_ACTUALS if not r.records else "ok"}
 
 
 @bp.get("/print/progress/<level>.<int:year>.<fmt>")
 def print_map(level: str, year: int, fmt: str) -> Response:
     """The progress map as PNG or SVG for reports and slides (matplotlib, drawn on demand)."""
     from geo.render.printing.progress import progress_print
-    from geo.render.printing.style import MEDIA_TYPES
-    from geo.web.printing import draw_in_slot
+    from geo.web.printing import memoized_print
 
     s = state()
-    if level not in progress_maps.PROGRESS_LEVELS or fmt not in MEDIA_TYPES or not FY_MIN <= year <= FY_MAX:
+    if level not in progress_maps.PROGRESS_LEVELS or not FY_MIN <= year <= FY_MAX:
         abort(404)
-    key = ("progress-print", level, year, fmt)  # all canonical: level and fmt checked, year an int
-    body = s.maps.get(key)
-    if body is None:  # drawn in a bounded slot like every print; kept in the app's bounded memo
-        summaries = area_summaries(s.plan, grades(s, year))[level]
-        drawn = draw_in_slot(lambda: progress_print(s.atlas, level, year, summaries, fmt))  # type: ignore[arg-type]
-        if isinstance(drawn, Response):
-            return drawn
-        body = s.maps.put(key, drawn)
-    name = f"progress-{level}-{year}.{fmt}"
-    return Response(
-        body, mimetype=MEDIA_TYPES[fmt], headers={"Content-Disposition": f"inline; filename={name}"}
-    )
+
+    def draw(fmt: str) -> bytes:
+        summaries = area_summaries(s.plan, year_grades(s, year))[level]
+        return progress_print(s.atlas, level, year, summaries, fmt)  # type: ignore[arg-type]
+
+    return memoized_print(("progress-print", level, year), f"progress-{level}-{year}", fmt, draw)
+
+
+@bp.get("/print/progress/kpi/<kid>.<fmt>")
+def print_kpi(kid: str, fmt: str) -> Response:
+    """One KPI's grade map as PNG or SVG (the print of ``/progress/kpi/<id>``)."""
+    from geo.render.printing.grade import grade_print
+    from geo.web.printing import memoized_print
+
+    _known_kpi(kid)
+    s = state()
+    return memoized_print(("grade-print", kid), f"progress-kpi-{kid}", fmt,
+                          lambda fmt: grade_print(s.atlas, progress_row(s, kid), fmt))  # type: ignore[arg-type]
 
 
 @bp.get("/progress/report")

@@ -1,4 +1,4 @@
-"""The catalogue of printable maps and the memo of their rendered bytes.
+"""The printable maps of the map kinds registry, and the memo of their rendered bytes.
 
 Ids are enumerated cheaply (no geometry, no rendering); a map is drawn only when asked for.
 Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state), and a
@@ -8,7 +8,6 @@ Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state), an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,105 +24,52 @@ if TYPE_CHECKING:
     from geo.atlas.model import Atlas
     from geo.plan.coverage import Coverage
     from geo.plan.model import Plan
+    from geo.render.kinds import MapKinds, PrintSpec
 
 MEMO_SIZE = 64
 MEMO_BYTES = 64 * 1024 * 1024  # a town PNG is ~0.5 MB, the big SVGs a few MB
 
 
-@dataclass(frozen=True)
-class MapSpec:
-    id: str
-    title: str
-    subtitle: str
-
-
 class Printer:
-    """Renders the maps of one atlas + plan; thread-safe memo of rendered bytes.
+    """Renders the printable maps of one atlas + plan; thread-safe memo of rendered bytes.
+
+    Which maps there are, and what draws each, comes from the map kinds registry
+    (:mod:`geo.render.kinds`): every kind's ``prints`` and ``draw``.
 
     Two locks: the memo's (a lookup, never held while drawing: a stored map is served at once)
     and the drawing lock (matplotlib's rc and font caches are process-global: one at a time)."""
 
-    def __init__(self, atlas: Atlas, plan: Plan, coverage: Coverage | None = None) -> None:
-        from geo.plan.coverage import coverage_for_atlas
+    def __init__(self, atlas: Atlas, plan: Plan, coverage: Coverage | None = None,
+                 kinds: MapKinds | None = None) -> None:
+        from geo.render.catalogue import builtin_kinds
+        from geo.render.model import model_of
 
-        self.atlas = atlas
-        self.plan = plan
-        self.coverage = coverage or coverage_for_atlas(plan, atlas)
+        self.model = model_of(atlas, plan, coverage)
+        self.atlas, self.plan, self.coverage = atlas, plan, self.model.coverage
+        self.kinds = kinds if kinds is not None else builtin_kinds()
         self._sources = levels.Sources(atlas, plan, self.coverage)
         self._memo: BoundedLRU[bytes] = BoundedLRU(MEMO_SIZE, MEMO_BYTES, len)
-        self._spec_index: dict[str, MapSpec] | None = None
+        self._spec_index: dict[str, PrintSpec] | None = None
         self.renders = 0
 
     # -- what there is ------------------------------------------------------------------
-    def specs(self) -> Iterator[MapSpec]:
-        yield MapSpec("overview-municipalities", "地域重点政策ユニット：市町村別プロジェクト数",
-                      "各市町村に及ぶプロジェクトの数（179市町村）")
-        yield MapSpec("overview-subprefectures", "地域重点政策ユニット：振興局別プロジェクト数",
-                      "各振興局を対象に含むプロジェクトの数（14振興局）")
-        yield MapSpec("overview-regions", "地域重点政策ユニット：連携地域別プロジェクト数",
-                      "各連携地域の振興局に及ぶプロジェクトの数（6連携地域）")
-        yield MapSpec("overlap", "複数の振興局にまたがるプロジェクト",
-                      "振興局別の数と、連携地域をまたぐプロジェクトの範囲")
-        for p in self.plan.projects:
-            yield MapSpec(f"project-{p.id}", p.name, f"対象：{p.coverage_label}")
-        for p in self.plan.projects:
-            for i, kpi in enumerate(p.kpis, start=1):
-                yield MapSpec(f"kpi-{p.id}-{i}", kpi.indicator, p.name)
-        for key, entries in self._families().items():
-            projects = len({e.project.id for e in entries})
-            yield MapSpec(f"family-{key}", f"指標「{key}」のKPIの重なり",
-                          f"{len(entries)}件のKPI（{projects}プロジェクト）の対象振興局")
-        hierarchy = self.atlas.hierarchy
-        for m in self.atlas.municipalities:
-            n = len(self.coverage.by_municipality.get(m.code, ()))
-            sub = hierarchy.subprefecture(m.subprefecture).name
-            yield MapSpec(f"town-{m.code}", f"{m.full_name}に及ぶプロジェクト",
-                          f"{sub}・このまちに及ぶ{n}件のプロジェクトの範囲")
-        yield from self._area_specs()
-
-    def _area_specs(self) -> Iterator[MapSpec]:
-        """One map per 連携地域 and 振興局 (their pages' print links)."""
-        from geo.render.areas import all_areas, reaching
-
-        for area in all_areas(self.atlas):
-            n = len(reaching(self.plan, area))
-            yield MapSpec(f"{area.kind}-{area.id}", f"{area.name}に及ぶプロジェクト",
-                          f"振興局別の件数（名前のあるプロジェクト{n}件）")
+    def specs(self) -> Iterator[PrintSpec]:
+        return self.kinds.print_specs(self.model)
 
     def map_ids(self) -> list[str]:
         return [s.id for s in self.specs()]
 
-    def spec(self, map_id: str) -> MapSpec:
+    def spec(self, map_id: str) -> PrintSpec:
         if self._spec_index is None:  # built once: /print/<id> need not scan ~260 specs
             self._spec_index = {s.id: s for s in self.specs()}
         return self._spec_index[map_id]
 
-    def _families(self):
-        from geo.render.views import families
-
-        return families(self.plan)
-
-    def _drawer(self, map_id: str) -> Callable[[Figure, Axes], None]:
-        """What draws the map ``map_id`` into an axes; KeyError for an unknown kind."""
-        src = self._sources
-        kind, _, rest = map_id.partition("-")
-        if kind == "overview":
-            return lambda fig, ax: levels.draw_counts(src, ax, rest)
-        if kind == "project":
-            return lambda fig, ax: levels.draw_coverage(src, ax, rest, None)
-        if kind == "kpi":
-            pid, _, n = rest.rpartition("-")
-            return lambda fig, ax: levels.draw_coverage(src, ax, pid, int(n))
-        if kind == "town":
-            return lambda fig, ax: levels.draw_town(src, ax, rest)
-        if kind == "family":
-            entries = self._families()[rest]
-            return lambda fig, ax: levels.draw_family(src, ax, entries)
-        if kind == "overlap":
-            return lambda fig, ax: levels.draw_overlap(src, ax)
-        if kind in ("region", "subprefecture"):
-            return lambda fig, ax: levels.draw_area(src, ax, kind, rest)
-        raise KeyError(map_id)
+    def _drawer(self, spec: PrintSpec) -> Callable[[Figure, Axes], None]:
+        """What draws the map of ``spec`` into an axes (its kind's ``draw``)."""
+        draw = self.kinds[spec.kind].draw
+        if draw is None:
+            raise KeyError(spec.id)
+        return lambda fig, ax: draw(self._sources, ax, spec.subject)
 
     # -- rendering ----------------------------------------------------------------------
     def render(self, map_id: str, fmt: Format, *, memo: bool = True) -> bytes:
@@ -143,7 +89,7 @@ class Printer:
             hit = self._memo.get(key)  # drawn by the thread we waited for?
             if hit is not None:
                 return hit
-            hit = save(spec.title, spec.subtitle, self._drawer(spec.id), fmt)
+            hit = save(spec.title, spec.subtitle, self._drawer(spec), fmt)
             self.renders += 1
             # Kept before the lock is let go: the next waiter finds it instead of drawing again.
             return self._memo.put(key, hit) if memo else hit
@@ -156,7 +102,7 @@ class Printer:
         """The map drawn but not saved (not memoized): tests read its axes' transform."""
         spec = self.spec(map_id)
         with DRAWING, matplotlib.rc_context(RC):
-            return compose(spec.title, spec.subtitle, self._drawer(spec.id))
+            return compose(spec.title, spec.subtitle, self._drawer(spec))
 
     def write_all(self, out_dir: Path, progress: bool = True) -> list[Path]:
         """Every map in both formats into ``out_dir`` (created); returns the written files."""

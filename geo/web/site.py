@@ -1,0 +1,40 @@
+"""Every URL of the site, for the static export: derived from the map kinds registry.
+
+For each registered kind and each of its subjects: the page, the embed, the JSON twin and both map
+scripts. Then what no map kind owns: the lists, the CSV tables, the geometry.
+"""
+
+from __future__ import annotations
+
+from flask import url_for
+
+from geo.render.views import LEVELS
+from geo.web.maps import map_script_url, topology_script_url
+from geo.web.state import State
+
+# JSON lists and tables that belong to no single map.
+LISTS = ("pages.kpi_index", "pages.coverage_csv", "api.regions", "api.subprefectures", "api.municipalities",
+         "api.projects", "api.kpis")
+
+
+def kind_urls(s: State) -> list[str]:
+    """Page, embed, JSON twin and map scripts of every subject of every map kind."""
+    urls: list[str] = []
+    for kind in s.kinds:
+        for subject in kind.subjects(s):
+            urls += [kind.page.url(url_for, subject), kind.embed.url(url_for, subject),
+                     kind.api.url(url_for, subject),
+                     map_script_url(kind.name, subject), map_script_url(kind.name, subject, embed=True)]
+    return urls
+
+
+def site_urls(s: State) -> list[str]:
+    """Every page, embed, map script and JSON URL of the site (call inside a request context)."""
+    urls = kind_urls(s) + [url_for(endpoint) for endpoint in LISTS]
+    urls += [url_for("api.topology", v=s.version), topology_script_url()]
+    urls += [url_for("api.geojson", level=lv) for lv in LEVELS]
+    hierarchy = s.atlas.hierarchy
+    urls += [url_for("areas.region_csv", rid=r.id) for r in hierarchy.regions]
+    urls += [url_for("areas.subprefecture_csv", key=x.id) for x in hierarchy.subprefectures]
+    urls += [url_for("api.subprefecture", key=x.short) for x in hierarchy.subprefectures]  # by short name too
+    return list(dict.fromkeys(urls))  # one each, in order (a kind's page may serve many subjects)
