@@ -3,8 +3,9 @@
 The package is layered; each folder is one layer and imports only the layers below it
 (``tests/test_layers.py`` checks this)::
 
-    errors, yamlfile,  shared by every layer: located YAML, ``DataError``,
-    lru                the bounded memo every cache uses
+    errors, yamlfile,  shared by every layer: ``DataError`` and the problems collector,
+    csvfile, frozen,   located YAML, the Excel CSV writer and formula guard, the frozen
+    atomic, lru        pydantic base, the all-or-nothing file write, the bounded memo
     atlas/             boundaries → municipalities, 振興局, 連携地域 (the map itself)
     plan/              the plan's projects and KPIs, joined to the atlas (coverage, queries)
     render/            pure functions: model → JSON views, Folium maps, PNG/SVG prints

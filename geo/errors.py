@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -48,3 +49,31 @@ class BoundaryError(DataError):
 
 class UnknownCodeError(LookupError):
     """A well-formed municipality code that names no municipality of Hokkaido."""
+
+
+class Problems:
+    """The problems (問題) one pass over some files finds, raised together when it ends.
+
+    A validator adds each problem it finds and goes on, so a planner sees every mistake of a
+    file at once; :meth:`raise_any` then raises them, in the order found, as one ``DataErrors``.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[DataError] = []
+
+    def add(self, problem: DataError) -> None:
+        self.errors.append(problem)
+
+    def extend(self, problems: Iterable[DataError]) -> None:
+        self.errors.extend(problems)
+
+    def __iter__(self) -> Iterator[DataError]:
+        return iter(self.errors)
+
+    def __len__(self) -> int:
+        return len(self.errors)
+
+    def raise_any(self) -> None:
+        """Raise every problem found as one ``DataErrors``; nothing if there is none."""
+        if self.errors:
+            raise DataErrors(self.errors)

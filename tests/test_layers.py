@@ -1,7 +1,8 @@
 """The package's layering stays true: no import from a lower layer to a higher one, and no circle.
 
 Layers, bottom to top (see ``geo/__init__.py``): the shared modules (``geo.errors``,
-``geo.yamlfile``, ``geo.lru``), ``geo.atlas``, ``geo.plan``, ``geo.render``, ``geo.web``, then ``geo.export``,
+``geo.yamlfile``, ``geo.csvfile``, ``geo.frozen``, ``geo.atomic``, ``geo.lru``),
+``geo.atlas``, ``geo.plan``, ``geo.render``, ``geo.web``, then ``geo.export``,
 ``geo.cli`` and ``app``. Every import counts, including those inside functions and under
 ``TYPE_CHECKING``: a lazy import is still a dependency.
 """
@@ -20,6 +21,9 @@ LAYERS = {
     "geo.errors": 0,
     "geo.yamlfile": 0,
     "geo.lru": 0,
+    "geo.csvfile": 0,
+    "geo.frozen": 0,
+    "geo.atomic": 0,
     "geo.atlas": 1,
     "geo.plan": 2,
     "geo.render": 3,
@@ -112,7 +116,7 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 def test_no_module_left_at_the_top_of_geo_that_belongs_to_a_layer():
     top = {p.stem for p in (ROOT / "geo").glob("*.py")}
-    assert top == {"__init__", "errors", "yamlfile", "lru", "export", "cli"}
+    assert top == {"__init__", "errors", "yamlfile", "lru", "csvfile", "frozen", "atomic", "export", "cli"}
 
 
 def test_every_module_is_in_a_layer():

@@ -14,14 +14,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from geo.errors import DataErrors
-from geo.plan.actuals import (
-    Actuals,
-    load_actuals,
-    parse_actual_value,
-    parse_fiscal_year,
-    plan_kpis,
-    read_actuals,
-)
+from geo.plan.actuals import check_actuals, load_actuals, read_actuals
+from geo.plan.actuals_check import parse_actual_value
+from geo.plan.actuals_model import Actuals, plan_kpis
+from geo.plan.fiscal import parse_fiscal_year
 from geo.plan.kpi import parse_kpi
 from geo.plan.model import load_plan
 from geo.plan.progress import (
@@ -212,7 +208,7 @@ def test_final_grade(plan, tmp_path) -> None:
 
 def test_falling_target() -> None:
     kpi = parse_kpi("待機児童数 100人(H26)→80人(R1)")
-    from geo.plan.actuals import Actual
+    from geo.plan.actuals_model import Actual
 
     def a(year: int, value: int) -> Actual:
         return Actual(
@@ -332,6 +328,37 @@ def test_duplicate_across_files_and_all_errors_collected(plan, tmp_path) -> None
         f"b.csv:2: 年度: duplicate: {VISITS} R1(2019) is already at {folder / 'a.csv'}:2"
     )
     assert "b.csv:3: kpi_id" in lines[1]
+
+
+def test_check_actuals_returns_the_good_rows_and_every_problem(plan, tmp_path) -> None:
+    """The checking pass reports; only ``read_actuals`` turns problems into an error."""
+    path = write(
+        tmp_path,
+        f'{VISITS},R1,"1,400万人",,{SRC},2020-10-01,\n'
+        f"{VISITS},R2,たくさん,暫定,,r,2027-01-01,\n"
+        f'{VISITS},R3,"1,500万人",速報,{SRC},2022-10-01,\n',
+    )
+    found = check_actuals([path], plan, today=TODAY)
+    kept = [(a.fiscal_year, a.line, a.provisional) for a in found.records]
+    assert kept == [(2019, 2, False), (2021, 4, True)]
+    # Row 3's four mistakes, each named by its column, in the order the columns are checked.
+    assert [(p.line, p.field) for p in found.problems] == [
+        (3, "出典"), (3, "実績値"), (3, "公表日"), (3, "速報/確報")
+    ]
+    with pytest.raises(DataErrors) as exc:
+        read_actuals([path], plan, today=TODAY)
+    assert [str(e) for e in exc.value.errors] == [str(p) for p in found.problems]
+
+
+def test_a_wide_rows_problem_names_its_year_column(plan, tmp_path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text(
+        "kpi_id,R1(2019) 実績値,R1(2019) 出典,R1(2019) URL/資料,R1(2019) 公表日\n"
+        f"{VISITS},たくさん,s,r,2020-10-01\n",
+        encoding="utf-8",
+    )
+    (problem,) = check_actuals([path], plan, today=TODAY).problems
+    assert (problem.line, problem.field) == (2, "R1(2019) 実績値")
 
 
 def test_unknown_column_and_hostile_sizes(plan, tmp_path) -> None:

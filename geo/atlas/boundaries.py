@@ -54,50 +54,75 @@ class BoundarySource:
 
 
 def _read_raw(path: Path) -> tuple[gpd.GeoDataFrame, str]:
-    target = str(path)
+    """The file's features as GDAL reads them, with the GDAL driver's name."""
     # MLIT ships zips; read the member through GDAL's /vsizip/ without unpacking.
-    if path.suffix.lower() == ".zip" or zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                bad = zf.testzip()
-                if bad is not None:
-                    raise BoundaryError(f"corrupt zip member {bad}", path=path)
-                shps = [n for n in zf.namelist() if n.lower().endswith(".shp")]
-                others = [
-                    n for n in zf.namelist() if n.lower().endswith((".geojson", ".json", ".gpkg"))
-                ]
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
-            raise BoundaryError(f"not a readable zip file ({_first_line(exc)})", path=path) from None
-        except Exception as exc:  # zlib.error and friends from damaged members
-            raise BoundaryError(f"corrupt zip file ({_first_line(exc)})", path=path) from None
-        members = sorted(shps) or sorted(others)
-        if not members:
-            raise BoundaryError("zip holds no .shp, .geojson or .gpkg file", path=path)
-        target = f"/vsizip/{path}/{members[0]}"
+    is_zip = path.suffix.lower() == ".zip" or zipfile.is_zipfile(path)
+    target = _zip_target(path) if is_zip else str(path)
+    frame, driver = _read_target(target, path)
+    if driver == "ESRI Shapefile" and not _has_hokkaido_text(frame):
+        frame = _redecoded(target, frame)
+    return frame, driver
+
+
+def _zip_target(path: Path) -> str:
+    """The GDAL path of the zip's boundary member: the first .shp, else the first other vector file."""
+    try:
+        shps, others = _zip_members(path)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as exc:
+        raise BoundaryError(f"not a readable zip file ({_first_line(exc)})", path=path) from None
+    except Exception as exc:  # zlib.error and friends from damaged members
+        # This also catches the BoundaryError of _zip_members, which is wanted: the message
+        # then reads "corrupt zip file (… corrupt zip member …)".
+        raise BoundaryError(f"corrupt zip file ({_first_line(exc)})", path=path) from None
+    members = sorted(shps) or sorted(others)
+    if not members:
+        raise BoundaryError("zip holds no .shp, .geojson or .gpkg file", path=path)
+    return f"/vsizip/{path}/{members[0]}"
+
+
+def _zip_members(path: Path) -> tuple[list[str], list[str]]:
+    """The zip's Shapefile members and its GeoJSON/GeoPackage members, once every CRC checks out."""
+    with zipfile.ZipFile(path) as zf:
+        bad = zf.testzip()
+        if bad is not None:
+            raise BoundaryError(f"corrupt zip member {bad}", path=path)
+        names = zf.namelist()
+    shps = [n for n in names if n.lower().endswith(".shp")]
+    others = [n for n in names if n.lower().endswith((".geojson", ".json", ".gpkg"))]
+    return shps, others
+
+
+def _read_target(target: str, path: Path) -> tuple[gpd.GeoDataFrame, str]:
+    """The features at ``target`` (a file or a /vsizip/ member) and the GDAL driver's name."""
     try:
         info = pyogrio.read_info(target)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # GDAL's notes on odd encodings are handled below
-            frame = pyogrio.read_dataframe(target)
+        frame = _read_quietly(target)
     except Exception as exc:  # GDAL raises a wide range of errors for damaged input
         raise BoundaryError(
             "cannot read: not a GeoJSON/TopoJSON/Shapefile/GeoPackage, or a corrupt or truncated "
             f"one (GDAL: {_first_line(exc)})",
             path=path,
         ) from None
-    driver = str(info.get("driver") or "")
-    if driver == "ESRI Shapefile" and not _has_hokkaido_text(frame):
-        for encoding in _SHAPEFILE_ENCODINGS:
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    decoded = pyogrio.read_dataframe(target, encoding=encoding)
-            except Exception:  # UnicodeDecodeError: not this encoding
-                continue
-            if _has_hokkaido_text(decoded):
-                frame = decoded
-                break
-    return frame, driver
+    return frame, str(info.get("driver") or "")
+
+
+def _read_quietly(target: str, **options: str) -> gpd.GeoDataFrame:
+    """``pyogrio.read_dataframe`` without GDAL's warnings: its notes on odd encodings are handled here."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pyogrio.read_dataframe(target, **options)
+
+
+def _redecoded(target: str, frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A Shapefile read again in the first encoding that yields 北海道; ``frame`` if none does."""
+    for encoding in _SHAPEFILE_ENCODINGS:
+        try:
+            decoded = _read_quietly(target, encoding=encoding)
+        except Exception:  # UnicodeDecodeError: not this encoding
+            continue
+        if _has_hokkaido_text(decoded):
+            return decoded
+    return frame
 
 
 def _first_line(exc: BaseException) -> str:
@@ -188,6 +213,27 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
     corrupt or truncated file, a file without the N03 columns, or one with no Hokkaido rows.
     """
     path = Path(path)
+    _check_file(path)
+    raw, driver = _read_raw(path)
+    raw = _with_n03_columns(raw, path)
+    raw, source_crs = _with_crs(raw)
+    rows_read = len(raw)
+    raw = _hokkaido_rows(raw, path)
+    raw, n_unassigned = _assigned_rows(raw, path)
+    _check_subprefectures(raw, path)
+    check_geometries(raw, path)
+    raw = _in_web_crs(raw, path)
+    # Valid by now; make_valid only mends what reprojection may bend (a ring touching itself).
+    raw["geometry"] = [_polygonal(g) for g in shapely.make_valid(raw.geometry.values)]
+    source = BoundarySource(
+        path=str(path), driver=driver, source_crs=source_crs, rows_read=rows_read,
+        unassigned_rows=n_unassigned,
+    )
+    return _dissolved(raw), source
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a missing path, a folder, an empty file or one too large to read."""
     if not path.exists():
         raise BoundaryError("file not found", path=path)
     if path.is_dir():
@@ -197,19 +243,28 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
         raise BoundaryError("file is empty", path=path)
     if size > MAX_FILE_BYTES:
         raise BoundaryError(f"file is {size:,} bytes; at most {MAX_FILE_BYTES:,} are read", path=path)
-    raw, driver = _read_raw(path)
+
+
+def _with_n03_columns(raw: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """``raw`` with every N03 column: the required ones must be there, N03_003 (郡) may be absent."""
     missing = [c for c in ("N03_001", "N03_002", "N03_004", "N03_007") if c not in raw.columns]
     if missing:
         raise BoundaryError(f"not an N03 file: missing column(s) {', '.join(missing)}", path=path)
     if "N03_003" not in raw.columns:
         raw["N03_003"] = None
+    return raw
+
+
+def _with_crs(raw: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, str]:
+    """``raw`` with a CRS (EPSG:4326 when it declares none), and how to name the CRS it came in."""
     if raw.crs is None:
-        source_crs = "EPSG:4326 (assumed: the file declares none)"
-        raw = raw.set_crs(WEB_CRS)
-    else:
-        epsg = raw.crs.to_epsg()
-        source_crs = f"EPSG:{epsg}" if epsg else raw.crs.to_string()
-    rows_read = len(raw)
+        return raw.set_crs(WEB_CRS), "EPSG:4326 (assumed: the file declares none)"
+    epsg = raw.crs.to_epsg()
+    return raw, f"EPSG:{epsg}" if epsg else raw.crs.to_string()
+
+
+def _hokkaido_rows(raw: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """The rows of 北海道 (by name or by an 01xxx code), with their 5-digit ``code``."""
     codes = raw["N03_007"].map(_normal_code)
     is_hokkaido = raw["N03_001"].astype(str).eq(HOKKAIDO) | codes.str.startswith(
         HOKKAIDO_PREFIX, na=False
@@ -218,6 +273,11 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
     raw["code"] = codes.loc[raw.index]
     if raw.empty:
         raise BoundaryError(f"no {HOKKAIDO} rows (no N03_001 = {HOKKAIDO}, no code 01xxx)", path=path)
+    return raw
+
+
+def _assigned_rows(raw: gpd.GeoDataFrame, path: Path) -> tuple[gpd.GeoDataFrame, int]:
+    """The rows with a code, a name and a geometry, and how many were 所属未定地."""
     # 所属未定地 (land whose municipality is undetermined): no name and/or no code in N03.
     names = raw["N03_004"].fillna("").astype(str).str.strip()
     unassigned = raw["code"].isna() | names.isin(("", UNASSIGNED_NAME))
@@ -225,6 +285,11 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
     raw = raw.loc[~unassigned & raw.geometry.notna() & ~raw.geometry.is_empty]
     if raw.empty:
         raise BoundaryError("no Hokkaido row has a code and a name", path=path)
+    return raw, n_unassigned
+
+
+def _check_subprefectures(raw: gpd.GeoDataFrame, path: Path) -> None:
+    """Refuse rows without a 振興局 (N03_002)."""
     no_sub = raw["N03_002"].fillna("").astype(str).str.strip().eq("")
     if no_sub.any():
         # Every Hokkaido municipality belongs to a 振興局; without one the hierarchy cannot place it.
@@ -233,13 +298,18 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
             f"{int(no_sub.sum())} row(s) without a 振興局, e.g. {first['code']} {first['N03_004']}",
             path=path, field="N03_002",
         )
-    check_geometries(raw, path)
+
+
+def _in_web_crs(raw: gpd.GeoDataFrame, path: Path) -> gpd.GeoDataFrame:
+    """``raw`` in EPSG:4326, its coordinates checked again when it had to be reprojected."""
     if str(raw.crs) != WEB_CRS and raw.crs.to_epsg() != 4326:
         raw = raw.to_crs(WEB_CRS)
         _check_coordinates(raw, path, lonlat=True)
-    # Valid by now; make_valid only mends what reprojection may bend (a ring touching itself).
-    raw["geometry"] = [_polygonal(g) for g in shapely.make_valid(raw.geometry.values)]
-    # One row per polygon part in MLIT's originals: dissolve parts by code.
+    return raw
+
+
+def _dissolved(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """One row per code (MLIT's originals have one per polygon part), in the normal columns."""
     attrs = (
         raw.groupby("code", sort=True)
         .agg(subprefecture_name=("N03_002", "first"), district=("N03_003", "first"),
@@ -251,8 +321,4 @@ def read_boundaries(path: str | Path) -> tuple[gpd.GeoDataFrame, BoundarySource]
     frame = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, crs=WEB_CRS), crs=WEB_CRS)
     frame = frame.reset_index()
     frame["district"] = frame["district"].where(frame["district"].notna(), None)
-    source = BoundarySource(
-        path=str(path), driver=driver, source_crs=source_crs, rows_read=rows_read,
-        unassigned_rows=n_unassigned,
-    )
-    return frame, source
+    return frame

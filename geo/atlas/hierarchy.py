@@ -7,36 +7,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from geo.errors import DataError, DataErrors
+from geo.frozen import FrozenModel
 from geo.yamlfile import ID_MAX, LIST_MAX, NAME_MAX, Name, load_located_yaml, pydantic_errors
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "data"
-DEFAULT_HIERARCHY = DATA_DIR / "hierarchy.yaml"
+HIERARCHY_FILE = "hierarchy.yaml"  # in the data folder, beside the plan
+DEFAULT_HIERARCHY = DATA_DIR / HIERARCHY_FILE
 
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 
 
-class Subprefecture(BaseModel):
+class Subprefecture(FrozenModel):
     """振興局 (subprefectural bureau): ``short`` is the name without 総合振興局/振興局."""
 
-    model_config = _Frozen
     id: str = Field(pattern=r"^[a-z][a-z-]*$", max_length=ID_MAX)
     short: Name
     name: str = Field(pattern=r"(総合)?振興局$", max_length=NAME_MAX)
 
 
-class CityRef(BaseModel):
-    model_config = _Frozen
+class CityRef(FrozenModel):
     code: str = Field(pattern=r"^01\d{3}$")
     name: Name
 
 
-class Region(BaseModel):
+class Region(FrozenModel):
     """連携地域 (cooperation region) with its 中核都市 (core city) and 振興局."""
 
-    model_config = _Frozen
     id: str = Field(pattern=r"^[a-z][a-z-]*$", max_length=ID_MAX)
     name: Name
     full_name: Name
@@ -44,8 +42,7 @@ class Region(BaseModel):
     subprefectures: tuple[Subprefecture, ...] = Field(min_length=1, max_length=LIST_MAX)
 
 
-class Hierarchy(BaseModel):
-    model_config = _Frozen
+class Hierarchy(FrozenModel):
     regions: tuple[Region, ...] = Field(min_length=1, max_length=LIST_MAX)
     northern_territories: tuple[str, ...] = Field(max_length=LIST_MAX)
     designated_city: CityRef

@@ -22,11 +22,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jaconv
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
 from geo.atlas.hierarchy import DATA_DIR
 from geo.atlas.model import Atlas
 from geo.errors import DataError, DataErrors
+from geo.frozen import FrozenModel
 from geo.yamlfile import load_located_yaml, pydantic_errors
 
 READINGS_FILE = "readings.yaml"
@@ -138,22 +139,19 @@ class Readings:
         return sorted(p for p, c in self.postal.items() if c == code)
 
 
-class _Also(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Also(FrozenModel):
     kana: str = Field(pattern=r"^[\u3041-\u3096]+$")
     source: str = Field(min_length=1)
 
 
-class _Village(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _Village(FrozenModel):
     code: str = Field(pattern=r"^01\d{3}$")
     name: str = Field(min_length=2)
     kana: str = Field(pattern=r"^[\u3041-\u3096]+$")
     also: tuple[_Also, ...] = ()
 
 
-class _ReadingsFile(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class _ReadingsFile(FrozenModel):
     source: str = Field(min_length=1)
     villages: tuple[_Village, ...]
 
@@ -183,7 +181,18 @@ def _fields(data: str, code_field: str) -> tuple[str, str, str]:
 
 def _from_postal(rows: list[tuple[str, str, str, str]], designated: str, db: Path
                  ) -> tuple[dict[str, Reading], dict[str, str], list[DataError]]:
+    """Readings by code (``"city"`` for the designated city), postal codes, and the problems."""
     errors: list[DataError] = []
+    names, postal = _postal_names(rows, db, errors)
+    city_kana, city = _city_reading(names, designated, db, errors)
+    out: dict[str, Reading] = {"city": city} if city is not None else {}
+    out |= _postal_readings(names, designated, city_kana, db, errors)
+    return out, postal, errors
+
+
+def _postal_names(rows: list[tuple[str, str, str, str]], db: Path, errors: list[DataError]
+                  ) -> tuple[dict[str, tuple[str, str]], dict[str, str]]:
+    """(city, city kana) by code and code by postal code; a code or postal code given twice is an error."""
     names: dict[str, tuple[str, str]] = {}
     postal: dict[str, str] = {}
     for postal_code, code, city, kana in rows:
@@ -195,17 +204,29 @@ def _from_postal(rows: list[tuple[str, str, str, str]], designated: str, db: Pat
         if postal.setdefault(postal_code, code) != code:
             errors.append(DataError(f"postal code {postal_code} is in {postal[postal_code]} and {code}",
                                     path=db, field="postal_code"))
-    out: dict[str, Reading] = {}
+    return names, postal
+
+
+def _city_reading(names: dict[str, tuple[str, str]], designated: str, db: Path, errors: list[DataError]
+                  ) -> tuple[str, Reading | None]:
+    """The designated city's kana (its wards' common start) and its Reading, if it has wards."""
     ward_kana = [to_hiragana(k) for c, (n, k) in names.items() if n.startswith(designated)]
     # 札幌市 itself has no postal row (its wards do): its reading is what the wards' share.
     city_kana = _common_prefix(ward_kana)
     if ward_kana and city_kana.endswith("し"):
-        out["city"] = Reading("", designated, city_kana, strip_suffix(designated, city_kana), None,
-                              POSTAL_SOURCE)
-    elif ward_kana:
+        return city_kana, Reading("", designated, city_kana, strip_suffix(designated, city_kana), None,
+                                  POSTAL_SOURCE)
+    if ward_kana:
         errors.append(DataError(f"{designated}'s wards share no reading ending in し: {city_kana!r}",
                                 path=db, field="city_kana"))
-    district_kana: dict[str, str] = {}
+    return city_kana, None
+
+
+def _postal_readings(names: dict[str, tuple[str, str]], designated: str, city_kana: str, db: Path,
+                     errors: list[DataError]) -> dict[str, Reading]:
+    """The Reading of every municipality and ward, by code; one whose kana does not parse is an error."""
+    out: dict[str, Reading] = {}
+    district_kana: dict[str, str] = {}  # 郡 → its reading, which must be the same in every town
     for code, (name, kana_raw) in sorted(names.items()):
         kana = to_hiragana(kana_raw)
         district = None
@@ -215,23 +236,33 @@ def _from_postal(rows: list[tuple[str, str, str, str]], designated: str, db: Pat
             kana = kana.removeprefix(city_kana)
             district = city_kana  # さっぽろしちゅうおうく finds the ward too
         elif "郡" in name:
-            district, _, short = name.partition("郡")
-            head, sep, kana = kana.partition("ぐん")
-            if not sep or not kana:
-                errors.append(DataError(f"{name}: reading {kana_raw!r} has no 郡 (グン) part", path=db,
-                                        field="city_kana"))
+            parts = _without_district(name, kana_raw, kana, district_kana, db, errors)
+            if parts is None:
                 continue
-            district = head + "ぐん"
-            if district_kana.setdefault(name.partition("郡")[0], district) != district:
-                errors.append(DataError(f"{name}: 郡 read two ways ({district_kana[name.partition('郡')[0]]}"
-                                        f", {district})", path=db, field="city_kana"))
+            district, short, kana = parts
         try:
             stem = strip_suffix(short, kana)
         except ValueError as exc:
             errors.append(DataError(str(exc), path=db, field="city_kana"))
             continue
         out[code] = Reading(code, name, kana, stem, district, POSTAL_SOURCE)
-    return out, postal, errors
+    return out
+
+
+def _without_district(name: str, kana_raw: str, kana: str, district_kana: dict[str, str], db: Path,
+                      errors: list[DataError]) -> tuple[str, str, str] | None:
+    """(郡 reading, name and kana without the 郡) of a town in a 郡; None when the kana has no ぐん."""
+    _, _, short = name.partition("郡")
+    head, sep, kana = kana.partition("ぐん")
+    if not sep or not kana:
+        errors.append(DataError(f"{name}: reading {kana_raw!r} has no 郡 (グン) part", path=db,
+                                field="city_kana"))
+        return None
+    district = head + "ぐん"
+    if district_kana.setdefault(name.partition("郡")[0], district) != district:
+        errors.append(DataError(f"{name}: 郡 read two ways ({district_kana[name.partition('郡')[0]]}"
+                                f", {district})", path=db, field="city_kana"))
+    return district, short, kana
 
 
 def _common_prefix(texts: list[str]) -> str:

@@ -11,11 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
+from geo.atlas.hierarchy import HIERARCHY_FILE
 from geo.errors import DataError, DataErrors
 from geo.plan.coverage import coverage_for_atlas
 from geo.plan.model import (
     DEFAULT_DATA_DIR,
-    HIERARCHY_FILE,
     CodesBySubprefecture,
     Plan,
     load_plan,

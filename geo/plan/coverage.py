@@ -11,20 +11,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
+from geo.frozen import FrozenModel
 from geo.plan.model import FocusMunicipality, Plan, project_municipalities
 
 if TYPE_CHECKING:
     from geo.atlas.model import Atlas
 
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 
 
-class ProjectCoverage(BaseModel):
+class ProjectCoverage(FrozenModel):
     """One row of the project ↔ municipality table."""
 
-    model_config = _Frozen
     project_id: str
     subprefectures: tuple[str, ...]
     regions: tuple[str, ...]
@@ -34,10 +31,9 @@ class ProjectCoverage(BaseModel):
     cross_region: bool  # its 振興局 belong to more than one 連携地域
 
 
-class Coverage(BaseModel):
+class Coverage(FrozenModel):
     """The project ↔ municipality table for one plan and one set of municipalities."""
 
-    model_config = _Frozen
     rows: tuple[ProjectCoverage, ...]
     # Every municipality of the mapping, with the projects reaching it (possibly none).
     by_municipality: Mapping[str, tuple[str, ...]]

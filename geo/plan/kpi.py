@@ -28,9 +28,7 @@ import re
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-_Frozen = ConfigDict(frozen=True, extra="forbid")
+from geo.frozen import FrozenModel
 
 Aggregate = Literal["累計", "合計", "平均"]
 Number = int | float
@@ -57,10 +55,9 @@ class KPIError(ValueError):
         super().__init__(f"cannot parse KPI {text!r}: {why}")
 
 
-class YearLabel(BaseModel):
+class YearLabel(FrozenModel):
     """A year as written (``H26``) and as fiscal year(s) (``2014`` or ``(2015, 2019)``)."""
 
-    model_config = _Frozen
     label: str
     start: int
     end: int
@@ -80,10 +77,9 @@ class YearLabel(BaseModel):
         return (self.start + self.end) / 2
 
 
-class Value(BaseModel):
+class Value(FrozenModel):
     """One end of a KPI: ``2,240万人(H26)`` → value 22,400,000 (人), year H26 = FY2014."""
 
-    model_config = _Frozen
     written: str  # the number and unit as written, e.g. "2,240万人"
     value: Number  # in base units
     year: YearLabel
@@ -99,20 +95,18 @@ class Value(BaseModel):
         return self.year.fiscal_year
 
 
-class Change(BaseModel):
+class Change(FrozenModel):
     """Planned change from baseline to target (base units, and percent)."""
 
-    model_config = _Frozen
     absolute: Number
     percent: float | None  # None when the baseline is 0
     years: float | None  # fiscal years between the ends; None when either end is a total
     annual_rate: float | None  # CAGR as a fraction, e.g. 0.045 = +4.5 %/year
 
 
-class KPI(BaseModel):
+class KPI(FrozenModel):
     """A parsed KPI line; ``raw`` is exactly the document's text."""
 
-    model_config = _Frozen
     raw: str
     indicator: str
     scope: str | None = None  # "(天塩川周辺地域)" after the indicator, without the brackets
@@ -121,6 +115,15 @@ class KPI(BaseModel):
     unit_as_written: str  # the target's unit as printed: 万人, 億円, 千㎡ …
     baseline: Value | None
     target: Value
+
+    @property
+    def title(self) -> str:
+        """How a page names the KPI: ``観光入込客数（天塩川周辺地域） 新規就農者``."""
+        return (
+            self.indicator
+            + (f"（{self.scope}）" if self.scope else "")
+            + (f" {self.sub_label}" if self.sub_label else "")
+        )
 
     @property
     def per_year(self) -> bool:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
-from geo.atlas.hierarchy import DATA_DIR, Hierarchy, load_hierarchy
-from geo.errors import DataError, DataErrors
+from geo.atlas.hierarchy import DATA_DIR, HIERARCHY_FILE, Hierarchy, load_hierarchy
+from geo.errors import DataError, Problems
+from geo.frozen import FrozenModel
 from geo.plan.kpi import KPI, KPIError, kpi_to_json, parse_kpi
 from geo.yamlfile import ID_MAX, LIST_MAX, LocatedYaml, Name, Sentence, load_located_yaml, pydantic_errors
 
@@ -26,17 +28,14 @@ if TYPE_CHECKING:
 DEFAULT_DATA_DIR = DATA_DIR
 REGIONS_FILE = "regions.yaml"
 PROJECTS_DIR = "projects"
-HIERARCHY_FILE = "hierarchy.yaml"
 
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 _Slug = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=ID_MAX)
 
 
 # --- What a planner writes (the YAML files' schema) -------------------------------------
 
 
-class _RegionEntry(BaseModel):
-    model_config = _Frozen
+class _RegionEntry(FrozenModel):
     id: str = Field(max_length=ID_MAX)
     vision: Sentence
     directions: tuple[Sentence, ...] = Field(min_length=1, max_length=LIST_MAX)
@@ -44,22 +43,19 @@ class _RegionEntry(BaseModel):
     main_projects_only: bool
 
 
-class _RegionsFile(BaseModel):
-    model_config = _Frozen
+class _RegionsFile(FrozenModel):
     total_projects: int = Field(ge=0)
     regions: tuple[_RegionEntry, ...] = Field(min_length=1, max_length=LIST_MAX)
 
 
-class FocusMunicipality(BaseModel):
+class FocusMunicipality(FrozenModel):
     """A municipality a project names more narrowly than its 振興局; must cite where it says so."""
 
-    model_config = _Frozen
     code: str = Field(pattern=r"^01\d{3}$")
     source: Sentence
 
 
-class _ProjectEntry(BaseModel):
-    model_config = _Frozen
+class _ProjectEntry(FrozenModel):
     id: str = _Slug
     name: Name
     aliases: tuple[Name, ...] = Field((), max_length=LIST_MAX)
@@ -73,8 +69,7 @@ class _ProjectEntry(BaseModel):
     focus_municipalities: tuple[FocusMunicipality, ...] = Field((), max_length=200)
 
 
-class _ProjectsFile(BaseModel):
-    model_config = _Frozen
+class _ProjectsFile(FrozenModel):
     region: str = Field(max_length=ID_MAX)
     projects: tuple[_ProjectEntry, ...] = Field(min_length=1, max_length=LIST_MAX)
 
@@ -82,10 +77,9 @@ class _ProjectsFile(BaseModel):
 # --- The validated plan -----------------------------------------------------------------
 
 
-class RegionPlan(BaseModel):
+class RegionPlan(FrozenModel):
     """連携地域別政策展開方針 of one region: vision, directions and project counts."""
 
-    model_config = _Frozen
     id: str
     name: str
     vision: str
@@ -99,10 +93,9 @@ class RegionPlan(BaseModel):
         return len(self.project_ids)
 
 
-class Project(BaseModel):
+class Project(FrozenModel):
     """地域重点政策ユニットのプロジェクト, with its 施策 and parsed KPIs."""
 
-    model_config = _Frozen
     id: str
     name: str
     aliases: tuple[str, ...]
@@ -129,10 +122,9 @@ class Project(BaseModel):
         return (self.name, *self.aliases)
 
 
-class Plan(BaseModel):
+class Plan(FrozenModel):
     """The whole plan: regions in hierarchy order, projects in document order."""
 
-    model_config = _Frozen
     hierarchy: Hierarchy
     total_stated: int  # 【全51プロジェクト】
     regions: tuple[RegionPlan, ...]
@@ -195,26 +187,21 @@ def load_plan(
     data_dir = Path(data_dir)
     if not isinstance(hierarchy, Hierarchy):
         hierarchy = load_hierarchy(hierarchy or data_dir / HIERARCHY_FILE)
-    errors: list[DataError] = []
-    regions_doc, regions_file = _load_regions(data_dir / REGIONS_FILE, hierarchy, errors)
-    projects: list[Project] = []
-    where: dict[str, tuple[LocatedYaml, tuple[str | int, ...]]] = {}
-    # Projects listed per region, counted even when one of them has an error, so one bad
-    # entry does not also report its region's count as wrong.
-    listed: dict[str, int] = {}
+    problems = Problems()
+    regions_doc, regions_file = _load_regions(data_dir / REGIONS_FILE, hierarchy, problems)
+    files = _ProjectFiles(hierarchy, problems)
     project_files = sorted((data_dir / PROJECTS_DIR).glob("*.yaml"))
     if not project_files:
-        errors.append(DataError("no project files (*.yaml)", path=data_dir / PROJECTS_DIR))
-    complete = True
+        problems.add(DataError("no project files (*.yaml)", path=data_dir / PROJECTS_DIR))
     for path in project_files:
-        complete &= _load_projects(path, hierarchy, errors, projects, where, listed)
+        files.read(path)
+    projects = files.projects
     regions: list[RegionPlan] = []
     if regions_doc is not None and regions_file is not None:
         regions = _build_regions(regions_doc, regions_file, hierarchy, projects)
-        if complete:  # counts of a file that did not load would only repeat its error
-            _check_counts(regions_doc, regions_file, hierarchy, listed, errors)
-    if errors:
-        raise DataErrors(errors)
+        if files.complete:  # counts of a file that did not load would only repeat its error
+            _check_counts(regions_doc, regions_file, hierarchy, files.listed, problems)
+    problems.raise_any()
     assert regions_file is not None
     order = {r.id: i for i, r in enumerate(hierarchy.regions)}
     projects.sort(key=lambda p: order[p.region])  # stable: keeps document order within a region
@@ -226,123 +213,143 @@ def load_plan(
     )
 
 
-def _load_doc(path: Path, errors: list[DataError]) -> LocatedYaml | None:
+def _load_doc(path: Path, problems: Problems) -> LocatedYaml | None:
     try:
         return load_located_yaml(path)
     except DataError as exc:
-        errors.append(exc)
+        problems.add(exc)
         return None
 
 
-def _validate(doc: LocatedYaml, model: type[BaseModel], errors: list[DataError]) -> Any:
+def _validate(doc: LocatedYaml, model: type[BaseModel], problems: Problems) -> Any:
     if not isinstance(doc.data, dict):
-        errors.append(doc.error((), "expected a mapping at the top of the file"))
+        problems.add(doc.error((), "expected a mapping at the top of the file"))
         return None
     try:
         return model.model_validate(doc.data)
     except ValidationError as exc:
-        errors.extend(pydantic_errors(doc, exc))
+        problems.extend(pydantic_errors(doc, exc))
         return None
 
 
 def _load_regions(
-    path: Path, hierarchy: Hierarchy, errors: list[DataError]
+    path: Path, hierarchy: Hierarchy, problems: Problems
 ) -> tuple[LocatedYaml | None, _RegionsFile | None]:
-    doc = _load_doc(path, errors)
+    doc = _load_doc(path, problems)
     if doc is None:
         return None, None
-    parsed: _RegionsFile | None = _validate(doc, _RegionsFile, errors)
+    parsed: _RegionsFile | None = _validate(doc, _RegionsFile, problems)
     if parsed is None:
         return doc, None
     known = {r.id for r in hierarchy.regions}
     seen: set[str] = set()
     for i, entry in enumerate(parsed.regions):
         if entry.id not in known:
-            errors.append(
+            problems.add(
                 doc.error(("regions", i, "id"), f"unknown region {entry.id!r} (known: {_list(known)})")
             )
         elif entry.id in seen:
-            errors.append(doc.error(("regions", i, "id"), f"duplicate region {entry.id!r}"))
+            problems.add(doc.error(("regions", i, "id"), f"duplicate region {entry.id!r}"))
         seen.add(entry.id)
     for missing in sorted(known - seen):
-        errors.append(doc.error(("regions",), f"region {missing!r} of the hierarchy is missing"))
+        problems.add(doc.error(("regions",), f"region {missing!r} of the hierarchy is missing"))
     return doc, parsed
 
 
-def _load_projects(
-    path: Path,
-    hierarchy: Hierarchy,
-    errors: list[DataError],
-    projects: list[Project],
-    where: dict[str, tuple[LocatedYaml, tuple[str | int, ...]]],
-    listed: dict[str, int],
-) -> bool:
-    """Add the file's valid projects to ``projects``; False if the file could not be read."""
-    doc = _load_doc(path, errors)
-    if doc is None:
-        return False
-    parsed: _ProjectsFile | None = _validate(doc, _ProjectsFile, errors)
-    if parsed is None:
-        return False
-    try:
-        hierarchy.region(parsed.region)
-    except KeyError:
-        known = _list(r.id for r in hierarchy.regions)
-        errors.append(doc.error(("region",), f"unknown region {parsed.region!r} (known: {known})"))
-        return False
-    region_id = hierarchy.region(parsed.region).id
-    listed[region_id] = listed.get(region_id, 0) + len(parsed.projects)
-    # Every id and spelling seen so far, so a name cannot point at two projects.
-    names: dict[str, str] = {n: p.id for p in projects for n in (p.id, *p.names)}
-    for i, entry in enumerate(parsed.projects):
-        loc: tuple[str | int, ...] = ("projects", i)
-        ok = True
-        if entry.id in where:
-            first_doc, first_loc = where[entry.id]
-            errors.append(
-                doc.error(
-                    (*loc, "id"),
-                    f"duplicate project id {entry.id!r} "
-                    f"(first at {first_doc.path}:{first_doc.line(first_loc)})",
-                )
-            )
-            ok = False
+Loc = tuple[str | int, ...]  # where in a YAML document: ("projects", 3, "name")
+
+
+@dataclass
+class _ProjectFiles:
+    """The project files read so far: their valid projects, and what must hold across files.
+
+    One project id or spelling of a name names one project in the whole plan, so each file is
+    checked against the files before it.
+    """
+
+    hierarchy: Hierarchy
+    problems: Problems
+    projects: list[Project] = field(default_factory=list)
+    # Where each project was first defined, to name it in a duplicate's message.
+    where: dict[str, tuple[LocatedYaml, Loc]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # every id and spelling → project id
+    # Projects listed per region, counted even when one of them has an error, so one bad
+    # entry does not also report its region's count as wrong.
+    listed: dict[str, int] = field(default_factory=dict)
+    complete: bool = True  # False once a file could not be read at all
+
+    def read(self, path: Path) -> None:
+        """Check the file's projects and keep the valid ones."""
+        doc = _load_doc(path, self.problems)
+        if doc is None:
+            self.complete = False
+            return
+        parsed: _ProjectsFile | None = _validate(doc, _ProjectsFile, self.problems)
+        region_id = self._region_of(doc, parsed) if parsed is not None else None
+        if parsed is None or region_id is None:
+            self.complete = False
+            return
+        self.listed[region_id] = self.listed.get(region_id, 0) + len(parsed.projects)
+        for i, entry in enumerate(parsed.projects):
+            loc: Loc = ("projects", i)
+            project = self._project(doc, loc, entry, region_id)
+            if project is not None:
+                self.projects.append(project)
+                self.where[project.id] = (doc, loc)
+                self.names.update((n, project.id) for n in (project.id, *project.names))
+
+    def _region_of(self, doc: LocatedYaml, parsed: _ProjectsFile) -> str | None:
+        try:
+            return self.hierarchy.region(parsed.region).id
+        except KeyError:
+            known = _list(r.id for r in self.hierarchy.regions)
+            self.problems.add(doc.error(("region",), f"unknown region {parsed.region!r} (known: {known})"))
+            return None
+
+    def _identity_problems(self, doc: LocatedYaml, loc: Loc, entry: _ProjectEntry) -> list[DataError]:
+        """An id already used, or a name that already names another project."""
+        found = []
+        if entry.id in self.where:
+            first_doc, first_loc = self.where[entry.id]
+            found.append(doc.error(
+                (*loc, "id"),
+                f"duplicate project id {entry.id!r} (first at {first_doc.path}:{first_doc.line(first_loc)})",
+            ))
         for name in (entry.name, *entry.aliases):
-            if name in names and names[name] != entry.id:
-                errors.append(
-                    doc.error((*loc, "name"), f"{name!r} already names project {names[name]!r}")
-                )
-                ok = False
-        subs = _check_coverage(doc, loc, entry, hierarchy, errors)
+            if name in self.names and self.names[name] != entry.id:
+                other = self.names[name]
+                found.append(doc.error((*loc, "name"), f"{name!r} already names project {other!r}"))
+        return found
+
+    def _project(self, doc: LocatedYaml, loc: Loc, entry: _ProjectEntry, region_id: str) -> Project | None:
+        """The entry as a project, or None after adding each of its problems."""
+        found = Problems()
+        found.extend(self._identity_problems(doc, loc, entry))
+        subs = _check_coverage(doc, loc, entry, self.hierarchy, found)
         kpis = []
         for k, text in enumerate(entry.kpis):
             try:
                 kpis.append(parse_kpi(text))
             except KPIError as exc:
-                errors.append(doc.error((*loc, "kpis", k), str(exc)))
-                ok = False
-        if subs is None or not ok:
-            continue
-        covered = {hierarchy.region_of(s).id for s in subs}
-        project = Project(
+                found.add(doc.error((*loc, "kpis", k), str(exc)))
+        self.problems.extend(found)
+        if subs is None or len(found):
+            return None
+        covered = {self.hierarchy.region_of(s).id for s in subs}
+        return Project(
             id=entry.id,
             name=entry.name,
             aliases=entry.aliases,
             region=region_id,
             coverage_label=entry.coverage_label,
             subprefectures=subs,
-            regions=tuple(r.id for r in hierarchy.regions if r.id in covered),
+            regions=tuple(r.id for r in self.hierarchy.regions if r.id in covered),
             measures_heading=entry.measures_heading,
             measures=entry.measures,
             kpis_heading=entry.kpis_heading,
             kpis=tuple(kpis),
             focus_municipalities=entry.focus_municipalities,
         )
-        projects.append(project)
-        where[entry.id] = (doc, loc)
-        for n in (project.id, *project.names):
-            names[n] = project.id
-    return True
 
 
 def _check_coverage(
@@ -350,11 +357,11 @@ def _check_coverage(
     loc: tuple[str | int, ...],
     entry: _ProjectEntry,
     hierarchy: Hierarchy,
-    errors: list[DataError],
+    problems: Problems,
 ) -> tuple[str, ...] | None:
     """The project's 振興局 as short names, or None after recording what is wrong."""
     if not entry.subprefectures:
-        errors.append(
+        problems.add(
             doc.error(
                 (*loc, "subprefectures"),
                 f"project {entry.id!r} has no coverage: list the 振興局 its label "
@@ -368,23 +375,23 @@ def _check_coverage(
         try:
             shorts.append(hierarchy.subprefecture(name).short)
         except KeyError:
-            errors.append(
+            problems.add(
                 doc.error((*loc, "subprefectures", j), f"unknown 振興局 {name!r} (known: {known})")
             )
     if len(shorts) != len(entry.subprefectures):
         return None
     if len(set(shorts)) != len(shorts):
-        errors.append(doc.error((*loc, "subprefectures"), "a 振興局 is listed twice"))
+        problems.add(doc.error((*loc, "subprefectures"), "a 振興局 is listed twice"))
         return None
     try:
         named = label_subprefectures(entry.coverage_label, hierarchy)
     except KeyError as exc:
-        errors.append(
+        problems.add(
             doc.error((*loc, "coverage_label"), f"label names unknown 振興局 or region {exc}")
         )
         return None
     if set(named) != set(shorts):
-        errors.append(
+        problems.add(
             doc.error(
                 (*loc, "subprefectures"),
                 f"{_list(shorts, sort=False)} differs from what 【{entry.coverage_label}】 "
@@ -419,7 +426,7 @@ def _check_counts(
     parsed: _RegionsFile,
     hierarchy: Hierarchy,
     listed: Mapping[str, int],
-    errors: list[DataError],
+    problems: Problems,
 ) -> None:
     """Each region names at most the projects it states (all of them unless marked), Σ = total."""
     for i, entry in enumerate(parsed.regions):
@@ -430,11 +437,11 @@ def _check_counts(
         named = listed.get(entry.id, 0)
         loc = ("regions", i, "projects_stated")
         if named > entry.projects_stated:
-            errors.append(
+            problems.add(
                 doc.error(loc, f"{name} names {named} projects but states only {entry.projects_stated}")
             )
         elif named < entry.projects_stated and not entry.main_projects_only:
-            errors.append(
+            problems.add(
                 doc.error(
                     loc,
                     f"{name} states {entry.projects_stated} projects but names {named}; "
@@ -444,7 +451,7 @@ def _check_counts(
     stated = sum(e.projects_stated for e in parsed.regions)
     if stated != parsed.total_projects:
         detail = " + ".join(str(e.projects_stated) for e in parsed.regions)
-        errors.append(
+        problems.add(
             doc.error(
                 ("total_projects",),
                 f"regions state {detail} = {stated} projects, not {parsed.total_projects}",

@@ -26,15 +26,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from geo.errors import DataError, DataErrors
-from geo.plan.actuals import Actual, Actuals, fiscal_label, plan_kpis
+from geo.frozen import FrozenModel
+from geo.plan.actuals_model import Actual, Actuals, plan_kpis
+from geo.plan.fiscal import fiscal_label
 from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project
 from geo.yamlfile import load_located_yaml, pydantic_errors
-
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 
 SETTINGS_FILE = "progress.yaml"
 
@@ -63,10 +63,9 @@ ON_TRACK: frozenset[str] = frozenset({"達成", "A"})
 NO_ACTUALS = "実績未登録"
 
 
-class Thresholds(BaseModel):
+class Thresholds(FrozenModel):
     """Share of the expected progress a KPI needs for B and C (A needs all of it)."""
 
-    model_config = _Frozen
     b: float = Field(0.8, gt=0, lt=1, description="B 概ね順調: at least this share")
     c: float = Field(0.5, gt=0, lt=1, description="C やや遅れ: at least this share")
 
@@ -77,8 +76,7 @@ class Thresholds(BaseModel):
         return self
 
 
-class _SettingsFile(BaseModel):
-    model_config = _Frozen
+class _SettingsFile(FrozenModel):
     thresholds: Thresholds = Thresholds()
 
 
@@ -199,10 +197,9 @@ def observed(kpi: KPI, by_year: Mapping[int, Actual], year: int) -> tuple[float 
 # --- grades -----------------------------------------------------------------------------------
 
 
-class Evaluation(BaseModel):
+class Evaluation(FrozenModel):
     """A KPI's grade for one fiscal year, with the numbers behind it."""
 
-    model_config = _Frozen
     kpi_id: str
     year: int | None  # the fiscal year graded (the target year for a final grade)
     grade: Grade
@@ -302,10 +299,9 @@ def latest(kid: str, kpi: KPI, records: Sequence[Actual], thresholds: Thresholds
 # --- across the plan --------------------------------------------------------------------------
 
 
-class KpiProgress(BaseModel):
+class KpiProgress(FrozenModel):
     """A KPI of the plan with its actuals and latest grade (one row of /progress)."""
 
-    model_config = _Frozen
     id: str
     project: Project
     kpi: KPI
@@ -341,10 +337,9 @@ def grades_for_year(
     }
 
 
-class AreaSummary(BaseModel):
+class AreaSummary(FrozenModel):
     """Grades of the KPIs reaching one 振興局 or 連携地域 for a fiscal year."""
 
-    model_config = _Frozen
     kpis: tuple[str, ...]
     counts: dict[str, int]  # grade → number of KPIs, every grade present
     graded: int  # KPIs with a grade other than −

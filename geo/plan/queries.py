@@ -10,16 +10,13 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
+from geo.frozen import FrozenModel
 from geo.plan.coverage import Coverage
 from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project
 
 if TYPE_CHECKING:
     from geo.atlas.model import Atlas, Municipality
-
-_Frozen = ConfigDict(frozen=True, extra="forbid")
 
 
 def projects_at(plan: Plan, coverage: Coverage, code: str) -> tuple[Project, ...]:
@@ -49,10 +46,9 @@ def counts_by_subprefecture(plan: Plan) -> dict[str, int]:
     }
 
 
-class RegionCount(BaseModel):
+class RegionCount(FrozenModel):
     """Project counts of one 連携地域."""
 
-    model_config = _Frozen
     stated: int  # 全N プロジェクト in its own section
     named: int  # of those, how many the document names
     reaching: int  # named projects (of any region) reaching at least one of its 振興局
@@ -113,8 +109,7 @@ def kpi_family_key(kpi: KPI) -> str:
     return _PLACE_PREFIX.sub("", kpi.indicator)
 
 
-class KPIRef(BaseModel):
-    model_config = _Frozen
+class KPIRef(FrozenModel):
     project_id: str
     index: int  # position in the project's kpis
     kpi: KPI

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -77,6 +78,32 @@ class _Place:
     penalty: int  # 北方領土 after the 179
 
 
+_KIND_ORDER = {"municipality": 0, "project": 1, "subprefecture": 2, "region": 3}
+
+
+class _BestHits:
+    """The best-ranked hit of each place, project, 振興局 and 連携地域 (a query may match one twice)."""
+
+    def __init__(self) -> None:
+        self._hits: dict[tuple[str, str], Hit] = {}
+
+    def add(self, hit: Hit) -> None:
+        """Keep ``hit`` unless one as good or better on the same thing came first."""
+        key = (hit.kind, hit.id)
+        if key not in self._hits or hit.rank < self._hits[key].rank:
+            self._hits[key] = hit
+
+    def extend(self, hits: Iterable[Hit]) -> None:
+        """Add each of ``hits``, in order."""
+        for hit in hits:
+            self.add(hit)
+
+    def ranked(self) -> tuple[Hit, ...]:
+        """Best first: by rank, then kind, then the shorter label, then id."""
+        return tuple(sorted(self._hits.values(),
+                            key=lambda x: (x.rank, _KIND_ORDER[x.kind], len(x.label), x.id)))
+
+
 class SearchIndex:
     """Everything the search box can find, prepared once per atlas + plan + readings."""
 
@@ -111,6 +138,7 @@ class SearchIndex:
         return Answer(answer.hits[:limit], answer.message)
 
     def _answer(self, query: str) -> Answer:
+        """The answer to a normalized query: a postal code, a code, or names and readings."""
         if not query:
             return Answer(())
         postal = _POSTAL.fullmatch(query)
@@ -118,23 +146,32 @@ class SearchIndex:
             return self._postal(postal.group(1) + postal.group(2))
         if looks_like_code(query):
             return self._code(query)
-        hits: dict[tuple[str, str], Hit] = {}
+        # The order of the adds matters: of two hits of one rank on one thing, the first is kept.
+        best = _BestHits()
+        best.extend(self._place_hits(query))
+        if is_kana(query) or is_romaji(query):
+            self._readings(query, best.add)
+        best.extend(self._project_hits(query))
+        best.extend(self._subprefecture_hits(query))
+        best.extend(self._region_hits(query))
+        return Answer(best.ranked()[:MAX_RESULTS])
 
-        def add(hit: Hit) -> None:
-            key = (hit.kind, hit.id)
-            if key not in hits or hit.rank < hits[key].rank:
-                hits[key] = hit
-
+    def _place_hits(self, query: str) -> Iterator[Hit]:
+        """Municipalities and wards whose name matches."""
         for code, place in self._places.items():
             r = _rank(query, *place.names)
             if r is not None:
-                add(self._hit(code, r, "名前"))
-        if is_kana(query) or is_romaji(query):
-            self._readings(query, add)
+                yield self._hit(code, r, "名前")
+
+    def _project_hits(self, query: str) -> Iterator[Hit]:
+        """Projects whose name matches."""
         for p in self.plan.projects:
             r = _rank(query, *p.names)
             if r is not None:
-                add(Hit("project", p.id, p.name, f"プロジェクト【{p.coverage_label}】", r, "名前"))
+                yield Hit("project", p.id, p.name, f"プロジェクト【{p.coverage_label}】", r, "名前")
+
+    def _subprefecture_hits(self, query: str) -> Iterator[Hit]:
+        """振興局 whose name matches, or whose id (its romaji) starts like a romaji query."""
         h = self.atlas.hierarchy
         key = romaji_key(query) if is_romaji(query) else None
         for s in h.subprefectures:
@@ -142,16 +179,16 @@ class SearchIndex:
             if r is None and key:  # the ids are the 振興局's romaji (shiribeshi)
                 r = _rank(key, romaji_key(s.id), contains=False)
             if r is not None:
-                add(Hit("subprefecture", s.id, s.name, f"振興局・{h.region_of(s.short).full_name}", r,
-                        "名前"))
-        for reg in h.regions:
+                yield Hit("subprefecture", s.id, s.name, f"振興局・{h.region_of(s.short).full_name}", r,
+                          "名前")
+
+    def _region_hits(self, query: str) -> Iterator[Hit]:
+        """連携地域 whose name matches."""
+        for reg in self.atlas.hierarchy.regions:
             r = _rank(query, reg.name, reg.full_name)
             if r is not None:
                 detail = f"連携地域・中核都市 {reg.core_city.name}"
-                add(Hit("region", reg.id, reg.full_name, detail, r, "名前"))
-        order = {"municipality": 0, "project": 1, "subprefecture": 2, "region": 3}
-        ranked = sorted(hits.values(), key=lambda x: (x.rank, order[x.kind], len(x.label), x.id))
-        return Answer(tuple(ranked[:MAX_RESULTS]))
+                yield Hit("region", reg.id, reg.full_name, detail, r, "名前")
 
     def _readings(self, query: str, add) -> None:  # type: ignore[no-untyped-def]
         key = romaji_key(query)

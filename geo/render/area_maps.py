@@ -12,17 +12,18 @@ import folium
 from geo.render.areas import Area, municipalities, reaching
 from geo.render.maps import (
     REGION_OUTLINE,
+    Feature,
     Legend,
     LegendItem,
     MapContext,
     MapView,
     TopoLayer,
     _core_cities,
-    _layer,
     _outline_base,
     _sub_tip,
     _view,
     core_city_legend,
+    layer_options,
     new_map,
 )
 from geo.render.views import count_classes
@@ -44,22 +45,23 @@ def area_map(ctx: MapContext, area: Area, *, embed: bool = False,
         n = per_sub[s.short]
         inside = s.short in area.sub_shorts
         line = f"及ぶプロジェクト：{n} 件" if inside else f"{area.short}に及ぶプロジェクトのうち {n} 件が対象"
-        sub_feats[s.short] = {"t": [*_sub_tip(ctx, s.short), line], "h": links.get(s.short),
-                              "c": classes.color(n)}
-    TopoLayer("振興局", _layer(
+        sub_feats[s.short] = Feature((*_sub_tip(ctx, s.short), line), href=links.get(s.short),
+                                     color=classes.color(n))
+    TopoLayer("振興局", layer_options(
         ctx, f"{area.kind}-subs", "subprefectures", sub_feats,
         {"color": "#636363", "weight": 1.2, "fillOpacity": 0.85},
         fit=sorted(area.sub_shorts), back=True), overlay=False).add_to(m)
     towns = municipalities(ctx.atlas, area)
-    muni_feats = {t.code: {"t": [t.full_name, h.subprefecture(t.subprefecture).name,
-                                 f"及ぶプロジェクト：{per_sub[t.subprefecture]} 件"],
-                           "h": links.get(t.code)} for t in towns}
-    TopoLayer("市町村", _layer(
+    muni_feats = {t.code: Feature((t.full_name, h.subprefecture(t.subprefecture).name,
+                                   f"及ぶプロジェクト：{per_sub[t.subprefecture]} 件"),
+                                  href=links.get(t.code))
+                  for t in towns}
+    TopoLayer("市町村", layer_options(
         ctx, f"{area.kind}-munis", "municipalities", muni_feats,
         {"color": "#ffffff", "weight": 0.8, "fillOpacity": 0.01, "opacity": 0.9}, only=True),
         overlay=True).add_to(m)
-    TopoLayer(area.region.full_name, _layer(
-        ctx, f"{area.kind}-region", "regions", {area.region.id: {}},
+    TopoLayer(area.region.full_name, layer_options(
+        ctx, f"{area.kind}-region", "regions", {area.region.id: Feature()},
         _outline_base(REGION_OUTLINE, 3, None if area.kind == "region" else "6 4"), only=True,
         interactive=False), overlay=True).add_to(m)
     _core_cities(ctx, m, links)

@@ -8,15 +8,14 @@ the KPIs of those projects. URL keys are the hierarchy's romaji ids (doo, shirib
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from geo.atlas.hierarchy import Region, Subprefecture
 from geo.atlas.model import Atlas, Municipality
+from geo.csvfile import excel_csv, formula_safe
 from geo.plan.model import Plan, Project
-from geo.render.views import KpiEntry, _csv_text, kpi_entries, kpi_json
+from geo.render.views import KpiEntry, kpi_entries, kpi_json
 
 KINDS = ("region", "subprefecture")
 KIND_LABELS = {"region": "連携地域", "subprefecture": "振興局"}
@@ -130,15 +129,14 @@ def area_json(atlas: Atlas, plan: Plan, area: Area,
 
 def area_csv(atlas: Atlas, plan: Plan, area: Area) -> str:
     """The projects that reach the area, one row each, UTF-8 with BOM for spreadsheet apps."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(["area", "area_name", "project_id", "project_name", "home_region", "own",
-                     "cross_region", "coverage_label", "subprefectures", "subprefectures_here", "kpis"])
     h = atlas.hierarchy
-    for r in reaching(plan, area):
-        p = r.project
-        writer.writerow([area.id, area.name, p.id, _csv_text(p.name), h.region(p.region).full_name,
-                         int(r.own), int(r.cross_region), _csv_text(p.coverage_label),
-                         "・".join(p.subprefectures), "・".join(r.here), len(p.kpis)])
-    return "\ufeff" + buf.getvalue()
+    rows = (
+        [area.id, area.name, r.project.id, formula_safe(r.project.name), h.region(r.project.region).full_name,
+         int(r.own), int(r.cross_region), formula_safe(r.project.coverage_label),
+         "・".join(r.project.subprefectures), "・".join(r.here), len(r.project.kpis)]
+        for r in reaching(plan, area)
+    )
+    header = ["area", "area_name", "project_id", "project_name", "home_region", "own",
+              "cross_region", "coverage_label", "subprefectures", "subprefectures_here", "kpis"]
+    return excel_csv(header, rows)
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from geo.plan.actuals import fiscal_label, plan_kpis
+from geo.plan.actuals_model import plan_kpis
+from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import area_summaries
 from geo.render import maps, progress_maps
 from geo.render.area_maps import area_map
 from geo.render.areas import all_areas, find_area, reaching
 from geo.render.kinds import MapEnv, MapKind, MapKinds, PrintSpec, Route
 from geo.render.model import Model, progress_row, progress_years, year_grades
-from geo.render.progress import kpi_text
 from geo.render.views import (
     DEFAULT_OVERVIEW,
     LEVEL_LABELS,
@@ -172,7 +172,7 @@ PROJECT = MapKind(
 
 def _kpi_title(model: Model, kid: str) -> str:
     entry = kpi_entry(model.plan, kid)
-    return f"KPI：{kpi_text(entry.kpi)} — {entry.project.name}"
+    return f"KPI：{entry.kpi.title} — {entry.project.name}"
 
 
 def _kpi_draw(src: Sources, ax: Axes, kid: str) -> None:
@@ -284,7 +284,7 @@ def area_kind(kind: str, arg: str, api_endpoint: str) -> MapKind:
 
 def progress_subject(subject: str) -> tuple[str, int]:
     """``subprefectures.2021`` → (level, fiscal year); KeyError for anything else."""
-    from geo.plan.actuals import FY_MAX, FY_MIN
+    from geo.plan.fiscal import FY_MAX, FY_MIN
 
     level, _, year = subject.partition(".")
     if level not in progress_maps.PROGRESS_LEVELS or not year.isdigit() or not FY_MIN <= int(year) <= FY_MAX:
@@ -341,7 +341,7 @@ def _kpi_progress_canonical(model: Model, kid: str) -> str:
 
 KPI_PROGRESS = MapKind(
     name="kpi-progress",
-    title=lambda model, kid: f"KPI の評価：{kpi_text(progress_row(model, kid).kpi)}",
+    title=lambda model, kid: f"KPI の評価：{progress_row(model, kid).kpi.title}",
     canonical=_kpi_progress_canonical,
     subjects=lambda model: list(plan_kpis(model.plan)),
     build=_kpi_progress_build,

@@ -13,8 +13,8 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import folium
 from branca.element import MacroElement
@@ -84,6 +84,50 @@ class MapView:
     legends: tuple[Legend, ...]
     summary: str  # one sentence for screen readers
     table: TextTable | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """What a map sends about one area (a municipality, 振興局 or 連携地域 of the topology).
+
+    :meth:`to_wire` writes it with one-letter keys, read back by ``static/hokkaido.js`` (where
+    the format is described too): a map script repeats them for up to ~190 areas. A field left
+    unset is not sent, and the JavaScript reads a missing key as "none":
+
+    - ``color`` → ``c``: fill colour (CSS string) over the layer's ``base`` style; unset: the
+      base's fill (or the layer's ``values``/``classes``, as the overview's switches set them);
+    - ``tip`` → ``t``: tooltip lines, the area's name first (also the map's text table);
+    - ``popup`` → ``p``: popup lines; a click, Enter or Space opens them (instead of ``href``);
+    - ``style`` → ``s``: more Leaflet path options for this area only (``{"dashArray": "5 3"}``);
+      ``None`` is not sent, an empty mapping is sent as ``{}``;
+    - ``href`` → ``h``: the page a click, Enter or Space opens. On a 振興局 layer,
+      :func:`layer_options` fills in the 振興局's own page where there is neither popup nor link.
+    """
+
+    tip: tuple[str, ...] = ()
+    href: str | None = None
+    color: str | None = None
+    popup: tuple[str, ...] = ()
+    style: Mapping[str, object] | None = None
+
+    def to_wire(self) -> dict[str, object]:
+        """The JSON object of this area in a layer's ``feats``. The keys come in this order
+        (c t p s h): the order the map scripts have always had, so their bytes (and ETags) stay."""
+        wire: dict[str, object] = {}
+        if self.color is not None:
+            wire["c"] = self.color
+        if self.tip:
+            wire["t"] = list(self.tip)
+        if self.popup:
+            wire["p"] = list(self.popup)
+        if self.style is not None:
+            wire["s"] = dict(self.style)
+        if self.href is not None:
+            wire["h"] = self.href
+        return wire
+
+
+Features = Mapping[str, Feature]  # area id → what the map says of it
 
 
 def _js(value: object) -> str:
@@ -183,26 +227,64 @@ def _view(m: folium.Map, legends: Iterable[Legend], summary: str, table: TextTab
     return MapView(name=name, script=script, legends=tuple(legends), summary=summary, table=table)
 
 
-def tip_table(caption: str, feats: dict) -> TextTable:
+def tip_table(caption: str, feats: Features) -> TextTable:
     """What the tooltips say, as a table: the area's name, then the rest of its lines."""
-    rows = tuple((f["t"][0], "・".join(f["t"][1:])) for f in feats.values() if f.get("t"))
+    rows = tuple((f.tip[0], "・".join(f.tip[1:])) for f in feats.values() if f.tip)
     return TextTable(caption, ("地域", "地図が示す内容"), rows)
 
 
-def _layer(ctx: MapContext, key: str, obj: str, feats: dict, base: dict, **extra: object) -> dict:
-    # The credit line is not repeated per layer: the page's figure carries it (hokkaido.js shows
-    # it in the map's attribution box).
-    if obj == "subprefectures" and not extra.get("select"):
-        for short, feat in feats.items():
-            if "p" not in feat and "h" not in feat and short in ctx.subprefecture_links:
-                feat["h"] = ctx.subprefecture_links[short]
-    return {"key": key, "topology": ctx.topology_url, "object": obj, "feats": feats, "base": base,
-            **extra}
+def layer_options(ctx: MapContext, key: str, obj: str, feats: Features, base: dict, *,
+                  link_subprefectures: bool = True, **extra: object) -> dict:
+    """The options of one :class:`TopoLayer`, as ``HokkaidoMap.topoLayer`` reads them.
+
+    A 振興局 with neither popup nor link of its own links to its page, unless the layer selects
+    areas instead (the overview's) or ``link_subprefectures`` is off (links only where given).
+    The credit line is not repeated per layer: the page's figure carries it (hokkaido.js shows
+    it in the map's attribution box).
+    """
+    if obj == "subprefectures" and link_subprefectures and not extra.get("select"):
+        links = ctx.subprefecture_links
+        feats = {short: replace(f, href=links[short]) if f.href is None and not f.popup and short in links
+                 else f for short, f in feats.items()}
+    wire = {fid: f.to_wire() for fid, f in feats.items()}
+    return {"key": key, "topology": ctx.topology_url, "object": obj, "feats": wire, "base": base, **extra}
 
 
-def _sub_tip(ctx: MapContext, short: str) -> list[str]:
+@dataclass(frozen=True)
+class Outline:
+    """One outline layer of a map's switchable outlines: the union of some 振興局 (a project's
+    or a KPI's area), drawn as one line with a tooltip."""
+
+    name: str  # in the layer control
+    key: str  # the layer's key (HokkaidoMap.layers)
+    subprefectures: Iterable[str]
+    tip: Iterable[str]
+    legend: str = ""  # its legend label (default: ``name``)
+
+
+def outline_layers(ctx: MapContext, m: folium.Map, outlines: Iterable[Outline], *,
+                   dashes: Sequence[str | None], weights: Sequence[float],
+                   show: bool = True) -> list[LegendItem]:
+    """Add one outline layer per item to ``m``: the i-th in the i-th Okabe–Ito colour, dash and
+    weight (each cycled), so outlines differ by more than colour. Returns their legend items."""
+    items = []
+    for i, o in enumerate(outlines):
+        color, dash = OKABE_ITO[i % len(OKABE_ITO)], dashes[i % len(dashes)]
+        area = {s: Feature() for s in o.subprefectures}
+        TopoLayer(o.name, layer_options(ctx, o.key, "subprefectures", area,
+                                        _outline_base(color, weights[i % len(weights)], dash), only=True,
+                                        merge=True, mergeTip=list(o.tip)), overlay=True, show=show).add_to(m)
+        items.append(LegendItem(color, o.legend or o.name, "line" if dash is None else "dashed"))
+    return items
+
+
+def _project_outline(key: str, p: Project) -> Outline:
+    return Outline(p.name, key, p.subprefectures, (p.name, f"【{p.coverage_label}】"))
+
+
+def _sub_tip(ctx: MapContext, short: str) -> tuple[str, ...]:
     h = ctx.atlas.hierarchy
-    return [h.subprefecture(short).name, h.region_of(short).full_name]
+    return (h.subprefecture(short).name, h.region_of(short).full_name)
 
 
 def _core_cities(ctx: MapContext, m: folium.Map, links: dict[str, str] | None = None) -> None:
@@ -230,6 +312,17 @@ def core_city_legend() -> LegendItem:
     return LegendItem("#ffffff", "中核都市", "point")
 
 
+def _counted(feats: Features, counts: Mapping[str, int], classes: Classes,
+             label: str | None) -> dict[str, Feature]:
+    """``feats`` coloured by their count; with ``label``, the count as a last tooltip line
+    ("{label}：{n} 件"). An area without a count (the 北方領土) keeps the no-data grey."""
+
+    def counted(f: Feature, n: int) -> Feature:
+        return replace(f, color=classes.color(n), tip=(*f.tip, f"{label}：{n} 件") if label else f.tip)
+
+    return {fid: counted(f, counts[fid]) if fid in counts else f for fid, f in feats.items()}
+
+
 # --- the maps -------------------------------------------------------------------------------
 
 
@@ -245,30 +338,21 @@ def overview_map(ctx: MapContext, town_links: dict[str, str], *, embed: bool = F
     label = dict(measures(ctx.plan))[measure]
     muni_feats = {}
     for mu in (*atlas.municipalities, *atlas.northern_territories):
-        tip = [mu.full_name, h.subprefecture(mu.subprefecture).name, h.region(mu.region).full_name]
+        tip = (mu.full_name, h.subprefecture(mu.subprefecture).name, h.region(mu.region).full_name)
         if mu.northern_territory:
-            tip.append("北方領土（179市町村に含まれない）")
-        muni_feats[mu.code] = {"t": tip, "h": town_links.get(mu.code)}
-    sub_feats = {s.short: {"t": _sub_tip(ctx, s.short)} for s in h.subprefectures}
-    reg_feats = {r.id: {"t": [r.full_name, f"中核都市：{r.core_city.name}"]} for r in h.regions}
+            tip = (*tip, "北方領土（179市町村に含まれない）")
+        muni_feats[mu.code] = Feature(tip, href=town_links.get(mu.code))
+    sub_feats = {s.short: Feature(_sub_tip(ctx, s.short)) for s in h.subprefectures}
+    reg_feats = {r.id: Feature((r.full_name, f"中核都市：{r.core_city.name}")) for r in h.regions}
     base = {"color": "#636363", "weight": 0.6, "fillColor": NO_DATA, "fillOpacity": 0.85}
     classes = {key: count_classes(values) for key, values in counts.items()}
-    for key, feats in (("municipalities", muni_feats), ("subprefectures", sub_feats),
-                       ("regions", reg_feats)):
-        for fid, feat in feats.items():
-            if fid in counts[key]:  # the 北方領土 have no count: they keep the no-data grey
-                n = counts[key][fid]
-                feat["c"] = classes[key].color(n)
-                if embed:  # the full page's script adds the count line itself, per measure
-                    feat["t"] = [*feat["t"], f"{label}：{n} 件"]
-    for key, feats, show, extra in (
-        ("municipalities", muni_feats, level == "municipalities", {"fit": True}),
-        ("subprefectures", sub_feats, level == "subprefectures", {}),
-        ("regions", reg_feats, level == "regions", {}),
-    ):
-        weight = {"municipalities": 0.6, "subprefectures": 1.2, "regions": 1.8}[key]
-        TopoLayer(f"{key}", _layer(ctx, key, key, feats, {**base, "weight": weight}, select=True, **extra),
-                  overlay=False, show=show, control=False).add_to(m)
+    # The full page's script adds the count line itself, per measure; an embed is fixed.
+    feats_of = {key: _counted(feats, counts[key], classes[key], label if embed else None) for key, feats in
+                (("municipalities", muni_feats), ("subprefectures", sub_feats), ("regions", reg_feats))}
+    for key, weight, extra in (("municipalities", 0.6, {"fit": True}), ("subprefectures", 1.2, {}),
+                               ("regions", 1.8, {})):
+        TopoLayer(key, layer_options(ctx, key, key, feats_of[key], {**base, "weight": weight}, select=True,
+                                     **extra), overlay=False, show=level == key, control=False).add_to(m)
     _core_cities(ctx, m, town_links)
     summary = (f"北海道の地図。{LEVEL_LABELS[level]}ごとに、及ぶプロジェクト（{label}）の数で"
                f"色分けしています（{len(atlas.municipalities)}市町村・{len(h.subprefectures)}振興局・"
@@ -280,11 +364,11 @@ def overview_map(ctx: MapContext, town_links: dict[str, str], *, embed: bool = F
         tuple(LegendItem(c, f"{lab} 件") for c, lab in zip(classes[level].colors, classes[level].labels,
                                                             strict=True)),
     ), markers]
-    shown = {"municipalities": muni_feats, "subprefectures": sub_feats, "regions": reg_feats}[level]
+    shown = feats_of[level]
     table = TextTable(
         f"{LEVEL_LABELS[level]}ごとの及ぶプロジェクト数（{label}）",
         (LEVEL_LABELS[level], "所属・説明", "件数"),
-        tuple((f["t"][0], "・".join(f["t"][1:-1] if embed and fid in counts[level] else f["t"][1:]),
+        tuple((f.tip[0], "・".join(f.tip[1:-1] if embed and fid in counts[level] else f.tip[1:]),
                str(counts[level][fid]) if fid in counts[level] else "—")
               for fid, f in shown.items()))
     return _view(m, legends, summary, table)
@@ -298,29 +382,25 @@ def town_map(ctx: MapContext, town: Municipality, *, embed: bool = False) -> Map
     per_sub = {s.short: sum(s.short in p.subprefectures for p in projects) for s in h.subprefectures}
     classes = count_classes({k: v for k, v in per_sub.items()})
     sub_feats = {
-        s: {"c": classes.color(n), "t": [*_sub_tip(ctx, s), f"このまちのプロジェクトのうち {n} 件が及ぶ"]}
+        s: Feature((*_sub_tip(ctx, s), f"このまちのプロジェクトのうち {n} 件が及ぶ"), color=classes.color(n))
         for s, n in per_sub.items()
     }
     # Zoomed to the town's 振興局: the town stays in view with the areas around it.
-    TopoLayer("プロジェクトが及ぶ範囲（振興局）", _layer(
+    TopoLayer("プロジェクトが及ぶ範囲（振興局）", layer_options(
         ctx, "town-subs", "subprefectures", sub_feats,
         {"color": "#737373", "weight": 1.5, "fillOpacity": 0.8}, back=True, fit=[town.subprefecture]),
         overlay=True).add_to(m)
-    TopoLayer("市町村の境界", _layer(
+    TopoLayer("市町村の境界", layer_options(
         ctx, "town-munis", "municipalities", {}, {"color": "#ffffff", "weight": 0.6, "fill": False,
                                                   "opacity": 0.7}, interactive=False),
         overlay=True).add_to(m)
-    muni_feats = {town.code: {"t": [town.full_name, h.subprefecture(town.subprefecture).name]}}
-    TopoLayer(town.full_name, _layer(
+    muni_feats = {town.code: Feature((town.full_name, h.subprefecture(town.subprefecture).name))}
+    TopoLayer(town.full_name, layer_options(
         ctx, "town", "municipalities", muni_feats,
         {"color": "#d7301f", "weight": 3.5, "fillColor": "#fdd0a2", "fillOpacity": 0.9},
         only=True), overlay=True).add_to(m)
-    for i, p in enumerate(projects):
-        color = OKABE_ITO[i % len(OKABE_ITO)]
-        TopoLayer(p.name, _layer(
-            ctx, f"p-{p.id}", "subprefectures", {s: {} for s in p.subprefectures},
-            _outline_base(color, 2.5, "6 4" if i % 2 else None), only=True, merge=True,
-            mergeTip=[p.name, f"【{p.coverage_label}】"]), overlay=True, show=False).add_to(m)
+    outline_layers(ctx, m, (_project_outline(f"p-{p.id}", p) for p in projects), dashes=(None, "6 4"),
+                   weights=(2.5,), show=False)
     _core_cities(ctx, m)
     folium.LayerControl(collapsed=True).add_to(m)
     legend = Legend("このまちのプロジェクトが及ぶ件数（振興局別）",
@@ -340,21 +420,23 @@ def project_map(ctx: MapContext, project: Project, *, embed: bool = False) -> Ma
     home_subs = {s.short for s in home.subprefectures}
     inside, outside = "#2171b5", "#e08214"
     m = new_map(f"project-{project.id}", embed=embed)
-    feats = {}
+    feats: dict[str, Feature] = {}
     for s in h.subprefectures:
         tip = _sub_tip(ctx, s.short)
         if s.short in project.subprefectures:
             cross = s.short not in home_subs
-            tip.append("対象（他の連携地域）" if cross else "対象")
-            feats[s.short] = {"c": outside if cross else inside, "t": tip,
-                              "s": {"dashArray": "5 3"} if cross else {}}
+            tip = (*tip, "対象（他の連携地域）" if cross else "対象")
+            # An empty style for the home 振興局 (sent as "s":{}, as it always has been).
+            feats[s.short] = Feature(tip, color=outside if cross else inside,
+                                     style={"dashArray": "5 3"} if cross else {})
         else:
-            feats[s.short] = {"t": tip}
-    TopoLayer("振興局", _layer(ctx, "project-subs", "subprefectures", feats,
-                            {"color": "#636363", "weight": 1, "fillColor": "#f0f0f0", "fillOpacity": 0.85},
-                            fit=list(project.subprefectures)), overlay=False).add_to(m)
-    TopoLayer(f"{home.full_name}（ホーム）", _layer(
-        ctx, "project-home", "regions", {home.id: {}}, _outline_base(REGION_OUTLINE, 3.5), only=True,
+            feats[s.short] = Feature(tip)
+    TopoLayer("振興局", layer_options(
+        ctx, "project-subs", "subprefectures", feats,
+        {"color": "#636363", "weight": 1, "fillColor": "#f0f0f0", "fillOpacity": 0.85},
+        fit=list(project.subprefectures)), overlay=False).add_to(m)
+    TopoLayer(f"{home.full_name}（ホーム）", layer_options(
+        ctx, "project-home", "regions", {home.id: Feature()}, _outline_base(REGION_OUTLINE, 3.5), only=True,
         interactive=False), overlay=True).add_to(m)
     _core_cities(ctx, m)
     items = [LegendItem(inside, "対象の振興局")]
@@ -368,11 +450,9 @@ def project_map(ctx: MapContext, project: Project, *, embed: bool = False) -> Ma
     return _view(m, [Legend("凡例", tuple(items))], summary, table)
 
 
-def _kpi_popup(entry: KpiEntry) -> list[str]:
+def _kpi_popup(entry: KpiEntry) -> tuple[str, ...]:
     kpi = entry.kpi
-    out = [kpi.indicator + (f"（{kpi.scope}）" if kpi.scope else ""), entry.project.name]
-    if kpi.sub_label:
-        out.append(kpi.sub_label)
+    out = [kpi.title, entry.project.name]
     if kpi.baseline:
         out.append(f"基準値：{kpi.baseline.written}（{kpi.baseline.label}）")
     out.append(f"目標値：{kpi.target.written}（{kpi.target.label}）")
@@ -381,7 +461,7 @@ def _kpi_popup(entry: KpiEntry) -> list[str]:
         out.append(f"計画上の変化：{change.percent:+.1f}%")
     if change and change.years:
         out.append(f"期間：{change.years:g}年")
-    return out
+    return tuple(out)
 
 
 def kpi_change_text(entry: KpiEntry) -> str:
@@ -404,13 +484,13 @@ def kpi_map(ctx: MapContext, entry: KpiEntry, *, embed: bool = False) -> MapView
     feats = {}
     for s in h.subprefectures:
         if s.short in entry.project.subprefectures:
-            tip = [*_sub_tip(ctx, s.short), f"{entry.kpi.indicator}：{kpi_change_text(entry)}"]
-            feats[s.short] = {"c": color, "t": tip, "p": popup}
+            tip = (*_sub_tip(ctx, s.short), f"{entry.kpi.indicator}：{kpi_change_text(entry)}")
+            feats[s.short] = Feature(tip, color=color, popup=popup)
         else:
-            feats[s.short] = {"t": _sub_tip(ctx, s.short)}
+            feats[s.short] = Feature(_sub_tip(ctx, s.short))
     base = {"color": "#636363", "weight": 1, "fillColor": "#ffffff", "fillOpacity": 0.85}
-    TopoLayer("KPIの対象地域", _layer(ctx, "kpi", "subprefectures", feats, base,
-                                  fit=list(entry.project.subprefectures)), overlay=False).add_to(m)
+    TopoLayer("KPIの対象地域", layer_options(ctx, "kpi", "subprefectures", feats, base,
+                                          fit=list(entry.project.subprefectures)), overlay=False).add_to(m)
     _core_cities(ctx, m)
     legend = _classes_legend("計画上の変化率（基準値→目標値）", classes,
                              [LegendItem(NO_DATA, "基準値なし（変化率を計算できない）"),
@@ -425,7 +505,6 @@ def family_map(ctx: MapContext, key: str, *, embed: bool = False) -> MapView:
     listed in the tooltip), plus one outline layer per KPI so overlaps stay visible."""
     h = ctx.atlas.hierarchy
     entries = families(ctx.plan)[key]
-    change = change_classes(ctx.plan)
     per_sub: dict[str, list[KpiEntry]] = {s.short: [] for s in h.subprefectures}
     for e in entries:
         for s in e.project.subprefectures:
@@ -435,28 +514,21 @@ def family_map(ctx: MapContext, key: str, *, embed: bool = False) -> MapView:
     m = new_map("family" + hashlib.sha1(key.encode()).hexdigest()[:8], embed=embed)
     feats = {}
     for s, es in per_sub.items():
-        tip = [*_sub_tip(ctx, s), f"{key}：{len(es)} 件のKPI"]
-        tip += [f"・{e.project.name}：{kpi_change_text(e)}" for e in es]
-        feats[s] = {"c": classes.color(len(es)), "t": tip}
-    TopoLayer("重なり（KPIの数）", _layer(ctx, "family", "subprefectures", feats,
-                                     {"color": "#737373", "weight": 1, "fillOpacity": 0.8}, back=True,
-                                     fit=[s for s, es in per_sub.items() if es]), overlay=False).add_to(m)
-    line_items = []
-    for i, e in enumerate(entries):
-        color = OKABE_ITO[i % len(OKABE_ITO)]
-        dash = (None, "8 4", "2 4", "12 4 2 4")[i % 4]
-        TopoLayer(f"{e.project.name}（{kpi_change_text(e)}）", _layer(
-            ctx, f"fam-{e.id}", "subprefectures", {s: {} for s in e.project.subprefectures},
-            _outline_base(color, 3 + (i % 3), dash), only=True, merge=True,
-            mergeTip=[*_kpi_popup(e)]), overlay=True).add_to(m)
-        line_items.append(LegendItem(color, f"{e.project.name}：{kpi_change_text(e)}",
-                                     "line" if dash is None else "dashed"))
+        tip = (*_sub_tip(ctx, s), f"{key}：{len(es)} 件のKPI",
+               *(f"・{e.project.name}：{kpi_change_text(e)}" for e in es))
+        feats[s] = Feature(tip, color=classes.color(len(es)))
+    TopoLayer("重なり（KPIの数）", layer_options(
+        ctx, "family", "subprefectures", feats, {"color": "#737373", "weight": 1, "fillOpacity": 0.8},
+        back=True, fit=[s for s, es in per_sub.items() if es]), overlay=False).add_to(m)
+    line_items = outline_layers(ctx, m, (
+        Outline(f"{e.project.name}（{kpi_change_text(e)}）", f"fam-{e.id}", e.project.subprefectures,
+                _kpi_popup(e), legend=f"{e.project.name}：{kpi_change_text(e)}") for e in entries),
+        dashes=(None, "8 4", "2 4", "12 4 2 4"), weights=(3, 4, 5))
     _core_cities(ctx, m)
     folium.LayerControl(collapsed=True).add_to(m)
     counted = Classes(classes.breaks, classes.colors, tuple(f"{lab} 件" for lab in classes.labels))
     legends = (_classes_legend(f"この指標のKPIが重なる数（{key}）", counted),
                Legend("各KPIの範囲（線）と計画上の変化率", (*line_items, core_city_legend())))
-    del change
     summary = (f"指標「{key}」を持つ{len(entries)}件のKPIの対象地域を重ねた地図。"
                "色は重なっているKPIの数、線は各KPIの範囲です。")
     return _view(m, legends, summary, tip_table(f"振興局ごとの、指標「{key}」のKPIの数", feats))
@@ -469,26 +541,19 @@ def overlap_map(ctx: MapContext, *, embed: bool = False) -> MapView:
     shared = {s: v["shared"] for s, v in data.items()}
     classes = count_classes(shared)
     feats = {
-        s: {"c": classes.color(v["shared"]),
-            "t": [*_sub_tip(ctx, s), f"プロジェクト {v['projects']} 件", f"うち複数振興局 {v['shared']} 件",
-                  f"うち連携地域をまたぐ {v['cross_region']} 件"]}
+        s: Feature((*_sub_tip(ctx, s), f"プロジェクト {v['projects']} 件", f"うち複数振興局 {v['shared']} 件",
+                    f"うち連携地域をまたぐ {v['cross_region']} 件"), color=classes.color(v["shared"]))
         for s, v in data.items()
     }
     m = new_map("overlap", embed=embed)
-    TopoLayer("複数の振興局にまたがるプロジェクト数", _layer(
+    TopoLayer("複数の振興局にまたがるプロジェクト数", layer_options(
         ctx, "overlap", "subprefectures", feats, {"color": "#636363", "weight": 1, "fillOpacity": 0.85},
         fit=True, back=True), overlay=False).add_to(m)
-    TopoLayer("連携地域の境界", _layer(ctx, "overlap-regions", "regions", {r.id: {} for r in h.regions},
-                                  _outline_base(REGION_OUTLINE, 2.5), only=True, interactive=False),
-              overlay=True).add_to(m)
-    items = []
-    for i, (p, _regions) in enumerate(cross_region_projects(ctx.plan)):
-        color = OKABE_ITO[i % len(OKABE_ITO)]
-        dash = (None, "8 4", "2 4")[i % 3]
-        TopoLayer(p.name, _layer(ctx, f"cross-{p.id}", "subprefectures", {s: {} for s in p.subprefectures},
-                                 _outline_base(color, 4, dash), only=True, merge=True,
-                                 mergeTip=[p.name, f"【{p.coverage_label}】"]), overlay=True).add_to(m)
-        items.append(LegendItem(color, p.name, "line" if dash is None else "dashed"))
+    TopoLayer("連携地域の境界", layer_options(
+        ctx, "overlap-regions", "regions", {r.id: Feature() for r in h.regions},
+        _outline_base(REGION_OUTLINE, 2.5), only=True, interactive=False), overlay=True).add_to(m)
+    cross = (_project_outline(f"cross-{p.id}", p) for p, _regions in cross_region_projects(ctx.plan))
+    items = outline_layers(ctx, m, cross, dashes=(None, "8 4", "2 4"), weights=(4,))
     _core_cities(ctx, m)
     folium.LayerControl(collapsed=True).add_to(m)
     legends = (

@@ -14,7 +14,8 @@ from typing import Any
 
 from geo.atlas.model import Atlas
 from geo.lru import BoundedLRU
-from geo.plan.actuals import Actuals, template_years
+from geo.plan.actuals_model import Actuals
+from geo.plan.actuals_write import template_years
 from geo.plan.coverage import Coverage, coverage_for_atlas
 from geo.plan.model import Plan
 from geo.plan.progress import Evaluation, KpiProgress, Thresholds, grades_for_year, plan_progress

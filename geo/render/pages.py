@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from geo.atlas.codes import with_check_digit
-from geo.plan.actuals import plan_kpis
+from geo.plan.actuals_model import plan_kpis
 from geo.plan.model import project_to_json
 from geo.plan.progress import GRADES, NO_ACTUALS, area_summaries
 from geo.plan.queries import counts_by_subprefecture

@@ -5,15 +5,15 @@ Pure functions of the plan, its actuals and thresholds (:mod:`geo.plan.progress`
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import html
-import io
 from collections.abc import Sequence
 from typing import Any
 
-from geo.plan.actuals import Actual, Actuals, fiscal_label, records_to_json
-from geo.plan.kpi import KPI
+from geo.csvfile import excel_csv, formula_safe
+from geo.plan.actuals_model import Actual, Actuals
+from geo.plan.actuals_write import records_to_json
+from geo.plan.fiscal import fiscal_label
 from geo.plan.model import Plan
 from geo.plan.progress import (
     GRADE_LABEL,
@@ -42,14 +42,6 @@ GRADE_COLORS: dict[str, str] = {
 }
 NO_ACTUAL_COLOR = "#d9d9d9"
 SORT_KEYS = ("region", "project", "kpi", "grade", "rate", "year")
-
-
-def kpi_text(kpi: KPI) -> str:
-    return (
-        kpi.indicator
-        + (f"（{kpi.scope}）" if kpi.scope else "")
-        + (f" {kpi.sub_label}" if kpi.sub_label else "")
-    )
 
 
 def grade_json(ev: Evaluation) -> dict[str, Any]:
@@ -82,7 +74,7 @@ def progress_row(row: KpiProgress, region_names: dict[str, str]) -> dict[str, An
         "project_name": row.project.name,
         "subprefectures": list(row.project.subprefectures),
         "kpi": k.raw.strip(),
-        "indicator": kpi_text(k),
+        "indicator": k.title,
         "unit": k.unit,
         "unit_as_written": k.unit_as_written,
         "base": {"written": k.baseline.written, "label": k.baseline.label, "value": k.baseline.value}
@@ -129,7 +121,7 @@ def sort_rows(
     keys = {
         "region": lambda r: (order[r.project.region], r.id),
         "project": lambda r: r.project.name,
-        "kpi": lambda r: kpi_text(r.kpi),
+        "kpi": lambda r: r.kpi.title,
         "grade": lambda r: grade_rank[r.latest.grade],
         "rate": lambda r: r.latest.rate,
         "year": lambda r: r.latest.year,
@@ -163,59 +155,50 @@ def progress_json(
 
 def progress_csv(rows: Sequence[KpiProgress], region_names: dict[str, str]) -> str:
     """The /progress table for a spreadsheet: UTF-8 with BOM, formulas neutralised."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(
-        [
-            "kpi_id",
-            "連携地域",
-            "プロジェクト",
-            "KPI",
-            "基準値",
-            "見込み",
-            "実績値",
-            "実績年度",
-            "速報/確報",
-            "出典",
-            "URL/資料",
-            "公表日",
-            "目標値",
-            "進捗率",
-            "評価",
-            "評価年度",
-            "理由",
-        ]
-    )
-    for r in rows:
-        ev, k = r.latest, r.kpi
-        rec = ev.record
-        w.writerow(
-            [
-                r.id,
-                region_names[r.project.region],
-                _cell(r.project.name),
-                _cell(kpi_text(k)),
-                f"{k.baseline.written}({k.baseline.label})" if k.baseline else "",
-                value_text(k, ev.expected) if ev.expected is not None else "",
-                value_text(k, ev.actual) if ev.actual is not None else "",
-                fiscal_label(ev.year) if ev.year else "",
-                ("速報" if rec.provisional else "確報") if rec else "",
-                _cell(rec.source) if rec else "",
-                _cell(rec.reference) if rec else "",
-                rec.published.isoformat() if rec else "",
-                f"{k.target.written}({k.target.label})",
-                f"{ev.rate:.3f}" if ev.rate is not None else "",
-                f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade]}",
-                fiscal_label(ev.year) if ev.year else "",
-                _cell(ev.reason or ""),
-            ]
-        )
-    return "\ufeff" + buf.getvalue()
+    header = [
+        "kpi_id",
+        "連携地域",
+        "プロジェクト",
+        "KPI",
+        "基準値",
+        "見込み",
+        "実績値",
+        "実績年度",
+        "速報/確報",
+        "出典",
+        "URL/資料",
+        "公表日",
+        "目標値",
+        "進捗率",
+        "評価",
+        "評価年度",
+        "理由",
+    ]
+    return excel_csv(header, (_progress_cells(r, region_names) for r in rows))
 
 
-def _cell(text: str) -> str:
-    # A spreadsheet runs a cell starting with = + - @ as a formula (CSV injection, OWASP).
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def _progress_cells(r: KpiProgress, region_names: dict[str, str]) -> list[str]:
+    ev, k = r.latest, r.kpi
+    rec = ev.record
+    return [
+        r.id,
+        region_names[r.project.region],
+        formula_safe(r.project.name),
+        formula_safe(k.title),
+        f"{k.baseline.written}({k.baseline.label})" if k.baseline else "",
+        value_text(k, ev.expected) if ev.expected is not None else "",
+        value_text(k, ev.actual) if ev.actual is not None else "",
+        fiscal_label(ev.year) if ev.year else "",
+        ("速報" if rec.provisional else "確報") if rec else "",
+        formula_safe(rec.source) if rec else "",
+        formula_safe(rec.reference) if rec else "",
+        rec.published.isoformat() if rec else "",
+        f"{k.target.written}({k.target.label})",
+        f"{ev.rate:.3f}" if ev.rate is not None else "",
+        f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade]}",
+        fiscal_label(ev.year) if ev.year else "",
+        formula_safe(ev.reason or ""),
+    ]
 
 
 def rate_text(rate: float | None) -> str:
@@ -302,7 +285,7 @@ def _lines(plan: Plan, rows: list[tuple[KpiProgress, Evaluation]]) -> list[dict[
                 "id": r.id,
                 "region": names[r.project.region],
                 "project": r.project.name,
-                "kpi": kpi_text(r.kpi),
+                "kpi": r.kpi.title,
                 "grade": f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade]}",
                 "year": fiscal_label(ev.year) if ev.year else "",
                 "expected": value_text(r.kpi, ev.expected) if ev.expected is not None else "—",
@@ -356,20 +339,13 @@ def build_report(
     for ln in lines:
         by_project.setdefault(ln["project"], []).append(ln)
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(["kpi_id", "連携地域", "プロジェクト", *(h for _, h in REPORT_COLUMNS), "評価年度"])
-        for ln in sorted(lines, key=lambda x: x not in late):
-            w.writerow(
-                [
-                    ln["id"],
-                    ln["region"],
-                    _cell(ln["project"]),
-                    *(_cell(ln[c]) for c, _ in REPORT_COLUMNS),
-                    ln["year"],
-                ]
-            )
-        return "\ufeff" + buf.getvalue()
+        header = ["kpi_id", "連携地域", "プロジェクト", *(h for _, h in REPORT_COLUMNS), "評価年度"]
+        cells = (
+            [ln["id"], ln["region"], formula_safe(ln["project"]),
+             *(formula_safe(ln[c]) for c, _ in REPORT_COLUMNS), ln["year"]]
+            for ln in sorted(lines, key=lambda x: x not in late)
+        )
+        return excel_csv(header, cells)
     if fmt == "md":
         md = [f"# {title}", "", note, "", f"評価の内訳：{count_text or 'なし'}", ""]
         md += ["## 遅れている KPI（C・D・未達成）", ""]

@@ -8,23 +8,23 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from geo.atomic import write_atomic
 from geo.errors import DataError, DataErrors
 from geo.plan.actuals import (
     ACTUALS_DIR,
     CANONICAL_FILE,
-    Actual,
-    Actuals,
+    ActualsRead,
     actual_files,
-    actuals_csv,
-    fiscal_label,
-    parse_fiscal_year,
+    check_actuals,
     read_actuals,
-    template_csv,
-    write_atomic,
 )
+from geo.plan.actuals_model import Actual, Actuals
+from geo.plan.actuals_write import actuals_csv, template_csv
+from geo.plan.fiscal import fiscal_label, parse_fiscal_year
 from geo.plan.model import DEFAULT_DATA_DIR, load_plan
 from geo.plan.progress import load_thresholds
 from geo.render.progress import build_report
@@ -57,6 +57,73 @@ def _describe(a: Actual) -> str:
     return f"{a.kpi_id} {fiscal_label(a.fiscal_year)}: {a.written}（{status}、{a.source}、{when}）"
 
 
+@dataclass(frozen=True)
+class ImportPlan:
+    """What importing a sheet would do to the folder: records added, changed, already there."""
+
+    added: tuple[Actual, ...]
+    changed: tuple[tuple[Actual, Actual], ...]  # (the record now, the one replacing it)
+    same: tuple[Actual, ...]
+    problems: tuple[DataError, ...]
+
+
+def plan_import(existing: list[Actual], incoming: ActualsRead, source: Path, target: Path) -> ImportPlan:
+    """Compare the incoming records with the folder's. A record kept in another file than
+    ``target`` cannot be changed from here: that is a problem, named at the incoming line."""
+    by_key = {(a.kpi_id, a.fiscal_year): a for a in existing}
+    added, changed, same, problems = [], [], [], list(incoming.problems)
+    for a in incoming.records:
+        old = by_key.get((a.kpi_id, a.fiscal_year))
+        if old is None:
+            added.append(a)
+        elif old.same_content(a):
+            same.append(a)
+        elif Path(old.file).resolve() != target.resolve():
+            problems.append(
+                DataError(
+                    f"{a.kpi_id} {fiscal_label(a.fiscal_year)} is kept in {old.file}:{old.line}; "
+                    "change it there",
+                    path=source,
+                    line=a.line,
+                    field="年度",
+                )
+            )
+        else:
+            changed.append((old, a))
+    return ImportPlan(tuple(added), tuple(changed), tuple(same), tuple(problems))
+
+
+def _source_problem(source: Path, data: Path) -> str | None:
+    if source.resolve() in {p.resolve() for p in actual_files(data)}:
+        return f"{source}: already in {data / ACTUALS_DIR}; import a file from elsewhere"
+    if not source.is_file():
+        return f"{source}: file not found"
+    return None
+
+
+def _print_import(found: ImportPlan, out: TextIO) -> None:
+    for a in found.added:
+        print(f"+ {_describe(a)}", file=out)
+    for old, a in found.changed:
+        print(
+            f"~ {_describe(old)} → {a.written}（{'速報' if a.provisional else '確報'}、"
+            f"{a.source}、{a.published.isoformat()}）",
+            file=out,
+        )
+    print(f"追加 {len(found.added)}件、変更 {len(found.changed)}件、変更なし {len(found.same)}件", file=out)
+
+
+def _write_import(existing: list[Actual], found: ImportPlan, target: Path) -> None:
+    """Rewrite ``target``: its records not replaced, then the added and the changed ones."""
+    replaced = {(a.kpi_id, a.fiscal_year) for _, a in found.changed}
+    kept = [
+        a
+        for a in existing
+        if Path(a.file).resolve() == target.resolve() and (a.kpi_id, a.fiscal_year) not in replaced
+    ]
+    write_atomic(target, actuals_csv([*kept, *found.added, *(a for _, a in found.changed)]))
+
+
 def run_import(
     file: str | Path,
     data_dir: str | Path | None = None,
@@ -82,59 +149,20 @@ def run_import(
         _report(exc, err)
         return 1
     target = data / ACTUALS_DIR / CANONICAL_FILE
-    if source.resolve() in {p.resolve() for p in actual_files(data)}:
-        print(f"{source}: already in {data / ACTUALS_DIR}; import a file from elsewhere", file=err)
+    if (wrong := _source_problem(source, data)) is not None:
+        print(wrong, file=err)
         return 1
-    if not source.is_file():
-        print(f"{source}: file not found", file=err)
+    found = plan_import(existing, check_actuals([source], plan, today=today), source, target)
+    if found.problems:
+        _report(DataErrors(list(found.problems)), err)
+        print(f"{source}: {len(found.problems)} error(s); nothing was written", file=err)
         return 1
-    errors: list[DataError] = []
-    incoming = read_actuals([source], plan, today=today, errors=errors)
-    by_key = {(a.kpi_id, a.fiscal_year): a for a in existing}
-    added, changed, same = [], [], []
-    for a in incoming:
-        old = by_key.get((a.kpi_id, a.fiscal_year))
-        if old is None:
-            added.append(a)
-        elif old.same_content(a):
-            same.append(a)
-        elif Path(old.file).resolve() != target.resolve():
-            errors.append(
-                DataError(
-                    f"{a.kpi_id} {fiscal_label(a.fiscal_year)} is kept in {old.file}:{old.line}; "
-                    "change it there",
-                    path=source,
-                    line=a.line,
-                    field="年度",
-                )
-            )
-        else:
-            changed.append((old, a))
-    if errors:
-        _report(DataErrors(errors), err)
-        print(f"{source}: {len(errors)} error(s); nothing was written", file=err)
-        return 1
-    for a in added:
-        print(f"+ {_describe(a)}", file=out)
-    for old, a in changed:
-        print(
-            f"~ {_describe(old)} → {a.written}（{'速報' if a.provisional else '確報'}、"
-            f"{a.source}、{a.published.isoformat()}）",
-            file=out,
-        )
-    print(f"追加 {len(added)}件、変更 {len(changed)}件、変更なし {len(same)}件", file=out)
-    if dry_run or not (added or changed):
-        if dry_run:
-            print("--dry-run: nothing was written", file=out)
-        return 0
-    replaced = {(a.kpi_id, a.fiscal_year) for _, a in changed}
-    kept = [
-        a
-        for a in existing
-        if Path(a.file).resolve() == target.resolve() and (a.kpi_id, a.fiscal_year) not in replaced
-    ]
-    write_atomic(target, actuals_csv([*kept, *added, *(a for _, a in changed)]))
-    print(f"{target}: written", file=out)
+    _print_import(found, out)
+    if dry_run:
+        print("--dry-run: nothing was written", file=out)
+    elif found.added or found.changed:
+        _write_import(existing, found, target)
+        print(f"{target}: written", file=out)
     return 0
 
 

@@ -1,7 +1,7 @@
 """Progress maps (推進管理): 振興局 / 連携地域 by the share of their KPIs on track, a KPI by its grade.
 
-Built with the public Folium helpers of :mod:`geo.render.maps` (``new_map``, ``TopoLayer``,
-``render``, ``Legend``); the tooltip and the page's table carry the counts per grade, so
+Built with the Folium helpers of :mod:`geo.render.maps` (``new_map``, ``TopoLayer``, ``Feature``,
+``layer_options``, ``Legend``); the tooltip and the page's table carry the counts per grade, so
 nothing is told by colour alone. Every legend has a 「実績なし」 class.
 """
 
@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from geo.plan.actuals import fiscal_label
+from geo.plan.fiscal import fiscal_label
 from geo.plan.model import Project
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL, GRADES, AreaSummary, Evaluation
-from geo.render.maps import Legend, LegendItem, MapContext, MapView, TopoLayer, new_map, render
+from geo.render.maps import (
+    Feature,
+    Features,
+    Legend,
+    LegendItem,
+    MapContext,
+    MapView,
+    TopoLayer,
+    _view,
+    layer_options,
+    new_map,
+)
 from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR
 
 PROGRESS_LEVELS = {"subprefectures": "振興局", "regions": "連携地域"}
@@ -46,22 +57,9 @@ def counts_text(s: AreaSummary) -> list[str]:
     return [f"{GRADE_SYMBOL[g]} {GRADE_LABEL[g]}：{n}件" for g in GRADES if (n := s.counts[g])]
 
 
-def _options(ctx: MapContext, key: str, obj: str, feats: dict, base: dict, **extra: object) -> dict:
-    # The options hokkaido.js's topoLayer reads (the same keys geo.render.maps passes).
-    return {
-        "key": key,
-        "topology": ctx.topology_url,
-        "object": obj,
-        "feats": feats,
-        "base": base,
-        "credit": ctx.credit,
-        **extra,
-    }
-
-
-def _view(m, legends: list[Legend], summary: str) -> MapView:  # type: ignore[no-untyped-def]
-    name, script = render(m)
-    return MapView(name=name, script=script, legends=tuple(legends), summary=summary)
+def _options(ctx: MapContext, key: str, obj: str, feats: Features, base: dict, **extra: object) -> dict:
+    # A progress map names its own credit per layer, and a 振興局 links only where ``links`` says.
+    return layer_options(ctx, key, obj, feats, base, link_subprefectures=False, credit=ctx.credit, **extra)
 
 
 def area_progress_map(
@@ -82,8 +80,8 @@ def area_progress_map(
     )
     feats = {}
     for key, s in summaries.items():
-        tip = [names[key], f"{fiscal_label(year)}年度", share_text(s), *counts_text(s)]
-        feats[key] = {"c": share_color(s.share), "t": tip, "h": (links or {}).get(key)}
+        tip = (names[key], f"{fiscal_label(year)}年度", share_text(s), *counts_text(s))
+        feats[key] = Feature(tip, href=(links or {}).get(key), color=share_color(s.share))
     m = new_map(f"progress-{level}-{year}", embed=embed)
     TopoLayer(
         f"KPIの進捗（{PROGRESS_LEVELS[level]}）",
@@ -121,11 +119,11 @@ def kpi_progress_map(
     when = f"（{fiscal_label(ev.year)}{'・最終' if ev.final else ''}）" if ev.year else ""
     feats = {}
     for s in h.subprefectures:
-        tip = [s.name, h.region_of(s.short).full_name]
+        tip = (s.name, h.region_of(s.short).full_name)
         if s.short in project.subprefectures:
-            feats[s.short] = {"c": color, "t": [*tip, f"評価：{grade}{when}", ev.reason or ""]}
+            feats[s.short] = Feature((*tip, f"評価：{grade}{when}", ev.reason or ""), color=color)
         else:
-            feats[s.short] = {"t": tip}
+            feats[s.short] = Feature(tip)
     m = new_map(f"kpiprogress-{kid}", embed=embed)
     TopoLayer(
         "KPIの評価",

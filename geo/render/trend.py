@@ -8,10 +8,11 @@ colour (base ■, target ◆, actual ●, provisional ○ 速報, expected dashe
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from geo.plan.actuals import fiscal_label
+from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL
 
 W, H = 640, 300
@@ -25,16 +26,36 @@ def _fmt(value: float, factor: int, unit: str) -> str:
     return f"{text}{unit}"
 
 
-def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident: str = "trend") -> str:
-    """The chart; ``factor`` and ``unit`` show values as the KPI writes them (万人 → ÷10⁴)."""
-    pts = data["points"]
-    base, target = data["base"], data["target"]
-    period = data["period"]
-    series = [
-        (p["year"], p["compared"] if period else p["actual"], p)
-        for p in pts
-        if (p["compared"] if period else p["actual"]) is not None
-    ]
+Series = list[tuple[int, float, dict[str, Any]]]  # (fiscal year, value, the point) per actual
+
+
+@dataclass(frozen=True)
+class _Frame:
+    """The plot area: fiscal years ``x0``–``x1`` across, values ``lo``–``hi`` up."""
+
+    x0: float
+    x1: float
+    lo: float
+    hi: float
+    pw: int = W - LEFT - RIGHT
+    ph: int = H - TOP - BOTTOM
+
+    def x(self, year: float) -> float:
+        return round(LEFT + (year - self.x0) / (self.x1 - self.x0) * self.pw, 1)
+
+    def y(self, value: float) -> float:
+        return round(TOP + (self.hi - value) / (self.hi - self.lo) * self.ph, 1)
+
+
+def _series(data: dict[str, Any]) -> Series:
+    """The actuals drawn: the period total so far for a period KPI, else each year's value."""
+    key = "compared" if data["period"] else "actual"
+    return [(p["year"], p[key], p) for p in data["points"] if p[key] is not None]
+
+
+def _frame(data: dict[str, Any], series: Series, factor: int) -> tuple[_Frame, list[float]]:
+    """Bounds that hold every value and year drawn, and the value axis's ticks."""
+    pts, base, target = data["points"], data["base"], data["target"]
     values = [v for _, v, _ in series] + [target["value"]] + ([base["value"]] if base else [])
     values += [p["expected"] for p in pts if p["expected"] is not None]
     lo, hi, ticks = _axis(min(values), max(values), factor)
@@ -43,59 +64,60 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
     x1 = max([*years, target["year"]])
     if x1 == x0:
         x0, x1 = x0 - 1, x1 + 1
-    pw, ph = W - LEFT - RIGHT, H - TOP - BOTTOM
+    return _Frame(x0, x1, lo, hi), ticks
 
-    def x(year: float) -> float:
-        return round(LEFT + (year - x0) / (x1 - x0) * pw, 1)
 
-    def y(value: float) -> float:
-        return round(TOP + (hi - value) / (hi - lo) * ph, 1)
-
-    tid, did = f"{ident}-title", f"{ident}-desc"
-    desc = _description(data, series, factor, unit)
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
-        f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
-        f'<title id="{tid}">{escape(title)}</title>',
-        f'<desc id="{did}">{escape(desc)}</desc>',
-        f'<rect x="{LEFT}" y="{TOP}" width="{pw}" height="{ph}" fill="#ffffff" stroke="#bdbdbd"/>',
-    ]
-    for v in ticks:  # y grid and labels
-        out.append(f'<line x1="{LEFT}" x2="{LEFT + pw}" y1="{y(v)}" y2="{y(v)}" stroke="#eeeeee"/>')
+def _grid(f: _Frame, ticks: list[float], factor: int, unit: str) -> list[str]:
+    """Value grid lines with their labels, and the fiscal years under the plot."""
+    out = []
+    for v in ticks:
+        out.append(f'<line x1="{LEFT}" x2="{LEFT + f.pw}" y1="{f.y(v)}" y2="{f.y(v)}" stroke="#eeeeee"/>')
         out.append(
-            f'<text x="{LEFT - 6}" y="{y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
+            f'<text x="{LEFT - 6}" y="{f.y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
             f"{escape(_fmt(v, factor, unit))}</text>"
         )
-    for yr in range(int(x0) + (0 if x0 == int(x0) else 1), int(x1) + 1):
+    for yr in range(int(f.x0) + (0 if f.x0 == int(f.x0) else 1), int(f.x1) + 1):
         label = fiscal_label(yr)
         out.append(
-            f'<text x="{x(yr)}" y="{TOP + ph + 16}" text-anchor="middle" font-size="11" '
+            f'<text x="{f.x(yr)}" y="{TOP + f.ph + 16}" text-anchor="middle" font-size="11" '
             f'fill="{INK}">{escape(label.split("(")[0])}</text>'
         )
         out.append(
-            f'<text x="{x(yr)}" y="{TOP + ph + 30}" text-anchor="middle" font-size="10" '
+            f'<text x="{f.x(yr)}" y="{TOP + f.ph + 30}" text-anchor="middle" font-size="10" '
             f'fill="#636363">{yr}</text>'
         )
-    # The expected line: base → target (a period total: 0 before the period → target).
+    return out
+
+
+def _plan_marks(f: _Frame, base: dict[str, Any] | None, target: dict[str, Any], factor: int,
+                unit: str) -> list[str]:
+    """The base ■, the expected line base → target, and the target ◆."""
+    out = []
     if base:
         out.append(
-            f'<line class="expected" x1="{x(base["year"])}" y1="{y(base["value"])}" '
-            f'x2="{x(target["year"])}" y2="{y(target["value"])}" stroke="{EXPECTED}" '
+            f'<line class="expected" x1="{f.x(base["year"])}" y1="{f.y(base["value"])}" '
+            f'x2="{f.x(target["year"])}" y2="{f.y(target["value"])}" stroke="{EXPECTED}" '
             'stroke-width="2" stroke-dasharray="6 4"/>'
         )
         out.append(
-            f'<rect class="base" x="{x(base["year"]) - 5}" y="{y(base["value"]) - 5}" width="10" '
+            f'<rect class="base" x="{f.x(base["year"]) - 5}" y="{f.y(base["value"]) - 5}" width="10" '
             f'height="10" fill="{INK}"><title>基準値 {escape(_fmt(base["value"], factor, unit))}</title>'
             "</rect>"
         )
-    tx, ty = x(target["year"]), y(target["value"])
+    tx, ty = f.x(target["year"]), f.y(target["value"])
     out.append(
         f'<path class="target" d="M{tx} {ty - 8}L{tx + 8} {ty}L{tx} {ty + 8}L{tx - 8} {ty}Z" '
         f'fill="{TARGET}"><title>目標値 {escape(target["written"])}（{escape(target["label"])}）'
         "</title></path>"
     )
+    return out
+
+
+def _actual_marks(f: _Frame, series: Series, factor: int, unit: str) -> list[str]:
+    """The actuals: a line through them, ● per 確報 and ○ with the word 速報 per provisional one."""
+    out = []
     if len(series) > 1:
-        path = " ".join(f"{x(yr)},{y(v)}" for yr, v, _ in series)
+        path = " ".join(f"{f.x(yr)},{f.y(v)}" for yr, v, _ in series)
         out.append(f'<polyline points="{path}" fill="none" stroke="{ACTUAL}" stroke-width="2"/>')
     for yr, v, p in series:
         prov = bool(p["provisional"])
@@ -103,28 +125,55 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
         tip = f"実績 {p['label']}：{_fmt(v, factor, unit)}" + ("（速報）" if prov else "")
         cls = "actual provisional" if prov else "actual"
         out.append(
-            f'<circle class="{cls}" cx="{x(yr)}" cy="{y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
+            f'<circle class="{cls}" cx="{f.x(yr)}" cy="{f.y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
             f'stroke-width="2.5"><title>{escape(tip)}</title></circle>'
         )
         if prov:
             out.append(
-                f'<text x="{x(yr)}" y="{y(v) - 10}" text-anchor="middle" font-size="10" '
+                f'<text x="{f.x(yr)}" y="{f.y(v) - 10}" text-anchor="middle" font-size="10" '
                 f'fill="{INK}">速報</text>'
             )
-    ly = H - 14  # legend: shapes and words
-    items = [
-        ("rect", "基準値"),
-        ("dash", "見込み（基準値→目標値の直線）"),
-        ("dot", "実績"),
-        ("ring", "速報"),
-        ("diamond", "目標値"),
-    ]
-    lx = LEFT
-    for kind, text in items:
+    return out
+
+
+_LEGEND = (
+    ("rect", "基準値"),
+    ("dash", "見込み（基準値→目標値の直線）"),
+    ("dot", "実績"),
+    ("ring", "速報"),
+    ("diamond", "目標値"),
+)
+
+
+def _legend() -> list[str]:
+    """Shapes and words under the chart, left to right."""
+    out, lx, ly = [], LEFT, H - 14
+    for kind, text in _LEGEND:
         out.append(_LEGEND_MARKS[kind].format(**_mark_args(lx, ly)))
         out.append(f'<text x="{lx + 18}" y="{ly}" font-size="11" fill="{INK}">{escape(text)}</text>')
         lx += 30 + len(text) * 11
-    out.append("</svg>")
+    return out
+
+
+def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident: str = "trend") -> str:
+    """The chart; ``factor`` and ``unit`` show values as the KPI writes them (万人 → ÷10⁴)."""
+    series = _series(data)
+    frame, ticks = _frame(data, series, factor)
+    tid, did = f"{ident}-title", f"{ident}-desc"
+    desc = _description(data, series, factor, unit)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
+        f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
+        f'<title id="{tid}">{escape(title)}</title>',
+        f'<desc id="{did}">{escape(desc)}</desc>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{frame.pw}" height="{frame.ph}" fill="#ffffff" '
+        'stroke="#bdbdbd"/>',
+        *_grid(frame, ticks, factor, unit),
+        *_plan_marks(frame, data["base"], data["target"], factor, unit),
+        *_actual_marks(frame, series, factor, unit),
+        *_legend(),
+        "</svg>",
+    ]
     return "\n".join(out)
 
 
@@ -173,7 +222,7 @@ def _axis(lo: float, hi: float, factor: int) -> tuple[float, float, list[float]]
     return start * factor, end * factor, ticks
 
 
-def _description(data: dict[str, Any], series: list, factor: int, unit: str) -> str:
+def _description(data: dict[str, Any], series: Series, factor: int, unit: str) -> str:
     base, target = data["base"], data["target"]
     parts = []
     if base:

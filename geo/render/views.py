@@ -7,10 +7,8 @@ objects and the overlap table. No Flask, no Folium: the web layer and the map bu
 
 from __future__ import annotations
 
-import csv
-import io
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -19,7 +17,8 @@ import numpy as np
 
 from geo.atlas.codes import with_check_digit
 from geo.atlas.model import Atlas, Municipality
-from geo.plan.actuals import kpi_id as actual_kpi_id
+from geo.csvfile import excel_csv, formula_safe
+from geo.plan.actuals_model import kpi_id as actual_kpi_id
 from geo.plan.coverage import Coverage
 from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project, kpi_to_json, project_to_json
@@ -370,22 +369,15 @@ def overlap_json(atlas: Atlas, plan: Plan) -> dict[str, object]:
 
 def coverage_csv(atlas: Atlas, plan: Plan, coverage: Coverage) -> str:
     """The project ↔ municipality table, one row per pair, UTF-8 with BOM for spreadsheet apps."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(["project_id", "project_name", "project_region", "code", "code6", "municipality",
-                     "subprefecture", "region", "cross_region"])
     names = {m.code: m for m in atlas.municipalities}
-    for row in coverage.rows:
-        project = plan.project(row.project_id)
-        for code in row.municipalities:
-            m = names[code]
-            writer.writerow([project.id, _csv_text(project.name), project.region, code,
-                             with_check_digit(code), m.full_name, m.subprefecture, m.region,
-                             int(project.cross_region)])
-    return "\ufeff" + buf.getvalue()
 
+    def rows() -> Iterator[list[object]]:
+        for row in coverage.rows:
+            project = plan.project(row.project_id)
+            for code in row.municipalities:
+                m = names[code]
+                yield [project.id, formula_safe(project.name), project.region, code, with_check_digit(code),
+                       m.full_name, m.subprefecture, m.region, int(project.cross_region)]
 
-def _csv_text(text: str) -> str:
-    # A spreadsheet runs a cell that starts with = + - @ as a formula (CSV injection, OWASP):
-    # an apostrophe makes it text again. No name in the document starts so.
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return excel_csv(["project_id", "project_name", "project_region", "code", "code6", "municipality",
+                      "subprefecture", "region", "cross_region"], rows())

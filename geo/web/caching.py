@@ -1,21 +1,21 @@
 """Compression done once per response body, ETags, and cache headers.
 
-Why not flask-compress as is: it gzips every response on every request (52 req/s on an 867 KB
-page here, see /work/shared/notes/toolchain.md). Every page and JSON document of this app is a
-pure function of the data loaded at start, so the same body comes back again and again: gzip it
-once, keep the result keyed by the body's hash, and serve the cached bytes afterwards.
+Why not flask-compress as is: it gzips every response on every request, which on the larger
+pages costs more than serving them. Every page and JSON document of this app is a pure function
+of the data loaded at start, so the same body comes back again and again: gzip it once, keep the
+result keyed by the body's hash, and serve the cached bytes afterwards.
 
-And one step further: the view itself. Rendering the overview template costs ~4 ms (hundreds
-of ``url_for``), 10× a trivial endpoint; since its output only depends on the URL, a bounded
-:class:`ResponseCache` keeps the rendered body per full path, served from ``before_request``.
-It also keeps the *finished* response (after this module's and the security hooks: ETag,
-gzip, CSP…) per path and ``Accept-Encoding`` (gzip or not): an unconditional request for it is
-answered as it is, and those hooks skip it (``g.finished_response``). They cost more than
-everything else of a cached page (wrk: `/` 1,540 → 2,450 req/s without them). A revalidation
-(``If-None-Match``) still goes through them: it may end in a 304. A view opts out with
-``Cache-Control: no-store``; responses with cookies or streamed file bodies are not kept (a
-versioned CSS/JS file, read whole by the gzip step, is kept finished like a page).
-``RESPONSE_CACHE = False`` in the config turns it off.
+And one step further: the view itself. Rendering the overview template (hundreds of
+``url_for``) costs many times a trivial endpoint; since its output only depends on the URL, a
+bounded :class:`ResponseCache` keeps the rendered body per full path, served from
+``before_request``. It also keeps the *finished* response (after this module's and the security
+hooks: ETag, gzip, CSP…) per path and ``Accept-Encoding`` (gzip or not): an unconditional request
+for it is answered as it is, and those hooks skip it (``g.finished_response``), since they cost
+more than everything else of a cached page. A revalidation (``If-None-Match``) still goes through
+them: it may end in a 304. A view opts out with ``Cache-Control: no-store``; responses with
+cookies or streamed file bodies are not kept (a versioned CSS/JS file, read whole by the gzip
+step, is kept finished like a page). ``RESPONSE_CACHE = False`` in the config turns it off.
+The measurements behind this are in ``docs/performance.md``.
 
 What a response gets (only status 200 GET/HEAD responses are touched):
 - a strong ``ETag`` (hash of the uncompressed body; ``-gz`` suffix on the gzip variant) and a
@@ -264,39 +264,52 @@ def init_app(app: Flask) -> None:
     app.extensions["gzip_cache"] = cache
     pages: ResponseCache | None = ResponseCache() if app.config.get("RESPONSE_CACHE", True) else None
     app.extensions["response_cache"] = pages
-
     if pages is not None:
-
-        @app.before_request
-        def _cached_response() -> Response | None:
-            if request.method not in ("GET", "HEAD"):
-                return None
-            key = g.page_key = _cache_key()
-            if key is None:
-                return None
-            # A revalidation takes the long way, through the hooks: it may end in a 304.
-            hit = None if "HTTP_IF_NONE_MATCH" in request.environ else pages.finished(
-                key, accepts_gzip())
-            if hit is not None:
-                g.finished_response = True  # the after_request hooks leave it as it is
-            else:
-                hit = pages.get(key)
-            if hit is not None:
-                hit.headers["X-Response-Cache"] = "hit"  # visible in tests and curl -I
-            return hit
-
-        def _keep_finished(sender: Flask, response: Response, **extra: Any) -> None:
-            # Sent after every after_request hook: the response as the client gets it.
-            key = g.get("page_key")
-            if (key is not None and not g.get("finished_response") and request.method == "GET"
-                    and response.status_code == 200):
-                pages.keep_finished(key, accepts_gzip(), response)
-
+        app.before_request(_answer_from(pages))
         # weak=False: a weak reference to this nested function would die with init_app's frame.
-        request_finished.connect(_keep_finished, app, weak=False)
+        request_finished.connect(_keep_finished_in(pages), app, weak=False)
+    app.after_request(_compress_once(cache, pages))
 
-    @app.after_request
-    def _compress_once(response: Response) -> Response:
+
+def _answer_from(pages: ResponseCache) -> Callable[[], Response | None]:
+    """The before_request hook: a kept page, finished if it can be, instead of a view."""
+
+    def cached_response() -> Response | None:
+        if request.method not in ("GET", "HEAD"):
+            return None
+        key = g.page_key = _cache_key()
+        if key is None:
+            return None
+        # A revalidation takes the long way, through the hooks: it may end in a 304.
+        hit = None if "HTTP_IF_NONE_MATCH" in request.environ else pages.finished(key, accepts_gzip())
+        if hit is not None:
+            g.finished_response = True  # the after_request hooks leave it as it is
+        else:
+            hit = pages.get(key)
+        if hit is not None:
+            hit.headers["X-Response-Cache"] = "hit"  # visible in tests and curl -I
+        return hit
+
+    return cached_response
+
+
+def _keep_finished_in(pages: ResponseCache) -> Callable[..., None]:
+    """The request_finished receiver: keep the response as the client got it."""
+
+    def keep_finished(sender: Flask, response: Response, **extra: Any) -> None:
+        # Sent after every after_request hook: the response as the client gets it.
+        key = g.get("page_key")
+        if (key is not None and not g.get("finished_response") and request.method == "GET"
+                and response.status_code == 200):
+            pages.keep_finished(key, accepts_gzip(), response)
+
+    return keep_finished
+
+
+def _compress_once(cache: GzipCache, pages: ResponseCache | None) -> Callable[[Response], Response]:
+    """The after_request hook: keep a fresh page as rendered, then compress (once per body)."""
+
+    def compress_once(response: Response) -> Response:
         if g.get("finished_response"):
             return response
         if (pages is not None and request.method == "GET" and response.status_code == 200
@@ -305,3 +318,5 @@ def init_app(app: Flask) -> None:
             if key is not None:
                 pages.put(key, response)
         return process(response, cache)
+
+    return compress_once

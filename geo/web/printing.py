@@ -3,8 +3,8 @@
 Register with ``app.register_blueprint(printing.bp)``. One :class:`Printer` per app, built on
 first use (matplotlib is not imported by requests that never print); it memoizes every map.
 
-Prints must never tie up the threads that serve pages (issue 13: 48 clients asking for
-different prints made ``/healthz`` wait 6–10 s). So, in order:
+Prints must never tie up the threads that serve pages (drawing one takes seconds; many clients
+asking for different prints would otherwise leave ``/healthz`` waiting). So, in order:
 
 1. a file made by ``hokkaido-map print DIR`` or ``export --with-print`` (``PRINT_DIR``, e.g.
    ``site/print``) is sent as it is, without any lock;

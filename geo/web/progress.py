@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, request, url_for
 
-from geo.plan.actuals import FY_MAX, FY_MIN, plan_kpis
+from geo.plan.actuals_model import plan_kpis
+from geo.plan.fiscal import FY_MAX, FY_MIN
 from geo.plan.progress import area_summaries
 from geo.render import pages as data
 from geo.render import progress_maps

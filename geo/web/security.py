@@ -44,8 +44,8 @@ _SOURCE = re.compile(
 _CACHE_SIZE = 256
 
 # No Cross-Origin-Opener-Policy: on a public site without sessions or cookies it guards nothing
-# (no state for a cross-origin opener to probe), and a first visit paid for it with a second
-# renderer process: the page's document started ~28 ms later in Chromium (docs/hardening.md).
+# (no state for a cross-origin opener to probe), and it costs a first visit a second renderer
+# process (docs/hardening.md has the measurements).
 STATIC_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "strict-origin-when-cross-origin",

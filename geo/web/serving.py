@@ -9,9 +9,9 @@
   of proxies in front (Werkzeug's ``ProxyFix``); without it anyone could forge them. The app
   writes no absolute URL from them anyway (``PUBLIC_URL`` only), but logs and ``request.scheme``
   would believe them.
-- The heap loaded at start (the model, the libraries: ~215,000 objects) is frozen before serving:
-  Python's full collection scanned all of it, ~115 ms with every thread stopped, so a request now
-  and then waited that long (wrk p99 of `/` ~100 ms against ~20 ms for the other pages).
+- The heap loaded at start (the model, the libraries: hundreds of thousands of objects) is frozen
+  before serving: otherwise each full collection scans all of it with every thread stopped, and
+  the request that triggered it waits (``docs/performance.md`` has the measurements).
 """
 
 from __future__ import annotations
@@ -84,6 +84,6 @@ def freeze_loaded_heap() -> int:
 
     Called once, after the app has loaded and just before it serves: what start-up built lives as
     long as the process (the model is immutable), so scanning it again in every full collection
-    only stops the server. No collection first: it took ~110 ms of start-up to find 46 objects."""
+    only stops the server. No collection first: it would cost start-up time to find almost nothing."""
     gc.freeze()
     return gc.get_freeze_count()

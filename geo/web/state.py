@@ -17,12 +17,13 @@ from typing import Any
 
 from flask import current_app
 
+from geo.atlas.hierarchy import HIERARCHY_FILE
 from geo.atlas.model import load_atlas
 from geo.atlas.sources import resolve_boundaries
 from geo.atlas.topology import Topology, topology_bytes
 from geo.plan.actuals import load_actuals
 from geo.plan.coverage import coverage_for_atlas
-from geo.plan.model import DEFAULT_DATA_DIR, HIERARCHY_FILE, load_plan
+from geo.plan.model import DEFAULT_DATA_DIR, load_plan
 from geo.plan.progress import load_thresholds
 from geo.render.catalogue import builtin_kinds
 from geo.render.kinds import MapKinds

@@ -15,12 +15,12 @@ from flask import Flask, current_app, render_template, url_for
 from markupsafe import Markup, escape
 
 from geo.atlas.sources import CREDIT
-from geo.plan.actuals import fiscal_label
+from geo.plan.fiscal import fiscal_label
 from geo.plan.kpi import parse_unit
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL, NO_ACTUALS, Evaluation, value_text
 from geo.render.model import progress_row
 from geo.render.pages import Page
-from geo.render.progress import GRADE_COLORS, kpi_text, rate_text, trend_json
+from geo.render.progress import GRADE_COLORS, rate_text, trend_json
 from geo.render.progress_maps import share_text
 from geo.render.trend import trend_svg
 from geo.web.maps import map_block
@@ -98,7 +98,7 @@ def trend_block(kid: str) -> dict[str, Any]:
     data = trend_json(r, s.thresholds)
     _, factor = parse_unit(r.kpi.unit_as_written)
     unit = r.kpi.unit_as_written
-    title = f"{kpi_text(r.kpi)}の推移（基準値・見込み・実績・目標値）"
+    title = f"{r.kpi.title}の推移（基準値・見込み・実績・目標値）"
     svg = s.memo(("trend-svg", kid), lambda: trend_svg(data, title, factor, unit, ident=f"trend-{kid}"))
     return {"row": r, "data": data, "svg": Markup(svg), "factor": factor, "unit": unit}
 
@@ -120,7 +120,6 @@ def _helpers() -> dict[str, Any]:
         "NO_ACTUALS": NO_ACTUALS,
         "value_text": value_text,
         "value_in_unit": value_in_unit,
-        "kpi_text": kpi_text,
         "fiscal_label": fiscal_label,
         "share_text": share_text,
         "grade_label": GRADE_LABEL,

@@ -13,11 +13,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from geo.atlas.model import Atlas
-from geo.plan.actuals import fiscal_label
+from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL, KpiProgress
 from geo.render.printing.figure import save, zoom
 from geo.render.printing.style import BORDER, EDGE, NOT_COVERED, Format
-from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR, kpi_text
+from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR
 from geo.render.progress_maps import NO_ACTUALS_LABEL
 
 
@@ -44,7 +44,7 @@ def draw_grade(atlas: Atlas, ax: Axes, row: KpiProgress) -> None:
                Patch(facecolor=NOT_COVERED, edgecolor="#999", label="対象外")]
     ax.legend(handles=handles, title="KPI の評価", loc="upper left", fontsize=8, title_fontsize=9,
               frameon=True, framealpha=0.92)
-    ax.text(0.98, 0.02, "\n".join(textwrap.wrap(kpi_text(row.kpi), 30)), transform=ax.transAxes,
+    ax.text(0.98, 0.02, "\n".join(textwrap.wrap(row.kpi.title, 30)), transform=ax.transAxes,
             ha="right", va="bottom", fontsize=9,
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#999"})
 

@@ -18,7 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 
 from geo.atlas.model import Atlas
-from geo.plan.actuals import fiscal_label
+from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import AreaSummary
 from geo.render.printing.figure import DRAWING, compose, save
 from geo.render.printing.legends import LabelPlacer, label_point, short_name

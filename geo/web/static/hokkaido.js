@@ -65,6 +65,17 @@
   HM.ready = new Promise(function (resolve) { readyResolve = resolve; });
   var pending = 0;
 
+  /* Per-area data: opts.feats[id], one object per area id of the layer's topology object,
+     written by Feature.to_wire() in geo/render/maps.py (Feature documents the same keys).
+     One-letter keys, since a map script repeats them for up to ~190 areas. Every key is
+     optional: a missing one means "none", and an area missing from feats is drawn in the base
+     style (on an "only" layer, not drawn at all).
+       c  string: fill colour over opts.base (else the layer's values/classes colour, if any)
+       t  array of strings: tooltip lines, the area's name first (also the keyboard's live text)
+       p  array of strings: popup lines; a click, Enter or Space opens them (then h is not used)
+       s  object: more Leaflet path options for this area only, e.g. {"dashArray": "5 3"}
+       h  string: URL that a click, Enter or Space opens (when there is no popup)
+     Every string is data and is shown with textContent, never as HTML. */
   function styleFor(entry, id) {
     var opts = entry.opts;
     var feat = opts.feats[id] || {};
