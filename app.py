@@ -19,6 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BOUNDARIES=os.environ.get("HOKKAIDO_MAP_BOUNDARIES"),
         HIERARCHY=None,  # default: DATA_DIR/hierarchy.yaml
         DATA_DIR=os.environ.get("HOKKAIDO_MAP_DATA"),
+        EDITION=None,  # the edition served (data/editions/*/edition.yaml id); default: the newest
         JSON_AS_ASCII=False,
         PRINT_LINKS=True,  # pages link their PNG/SVG; a static export without prints turns it off
         PUBLIC_URL=None,  # the only source of absolute URLs (HOKKAIDO_MAP_PUBLIC_URL); never Host

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import StringConstraints
+from pydantic import BaseModel, StringConstraints, ValidationError
 
-from geo.errors import DataError
+from geo.errors import DataError, Problems
 
 Location = tuple[str | int, ...]
 MAX_BYTES = 2 * 1024 * 1024  # the largest data file is ~6 KB
@@ -151,3 +151,21 @@ def pydantic_errors(doc: LocatedYaml, exc: Any, prefix: Location = ()) -> list[D
         loc = (*prefix, *err["loc"])
         out.append(doc.error(loc, err["msg"]))
     return out
+
+
+def load_validated(path: Path, model: type[BaseModel], problems: Problems) -> tuple[LocatedYaml | None, Any]:
+    """The file's located document and ``model`` validated from it; ``None`` for what could not
+    be had, after adding why to ``problems``."""
+    try:
+        doc = load_located_yaml(path)
+    except DataError as exc:
+        problems.add(exc)
+        return None, None
+    if not isinstance(doc.data, dict):
+        problems.add(doc.error((), "expected a mapping at the top of the file"))
+        return doc, None
+    try:
+        return doc, model.model_validate(doc.data)
+    except ValidationError as exc:
+        problems.extend(pydantic_errors(doc, exc))
+        return doc, None

@@ -23,8 +23,8 @@ def load(name: str) -> dict:
 
 
 HIERARCHY = load("hierarchy.yaml")
-REGIONS = {r["id"]: r for r in load("regions.yaml")["regions"]}
-PROJECTS = [dict(p, home=f.stem) for f in sorted((DATA / "projects").glob("*.yaml"))
+REGIONS = {r["id"]: r for r in load("editions/h28/regions.yaml")["regions"]}
+PROJECTS = [dict(p, home=f.stem) for f in sorted((DATA / "editions" / "h28" / "projects").glob("*.yaml"))
             for p in yaml.safe_load(f.read_text(encoding="utf-8"))["projects"]]
 REGION_SUBS = {r["id"]: [s for s in r["subprefectures"]] for r in HIERARCHY["regions"]}
 SUBS = {s["id"]: dict(s, region=rid) for rid, subs in REGION_SUBS.items() for s in subs}

@@ -26,6 +26,7 @@ from conftest import ROOT, boundaries_path
 from geo.errors import DataError
 
 DATA = ROOT / "data"
+ED = "editions/h28"  # the shipped edition's folder in the data folder
 # "path:line: [field: ]message"; the CLI prefixes its first line. A boundary file (GeoJSON, one
 # line) is named without a line, by its field (N03_002); a YAML file always with its line.
 LOCATED = re.compile(r"^(?:hokkaido-map: error: )?(?P<path>[^:\n]+?)(?::(?P<line>\d+))?: \S")
@@ -55,18 +56,19 @@ def _dup_project_id(text: str) -> str:
 
 # (file, how it is broken, edit of its text). A break must make the data invalid, not merely odd.
 CASES: list = [
-    ("regions.yaml", "truncated", _truncate),
-    ("projects/donan.yaml", "truncated", _truncate),
+    (f"{ED}/regions.yaml", "truncated", _truncate),
+    (f"{ED}/projects/donan.yaml", "truncated", _truncate),
     ("hierarchy.yaml", "truncated", _truncate),
-    ("regions.yaml", "wrong type", _replace("projects_stated: 6", "projects_stated: 六")),
-    ("projects/donan.yaml", "wrong type", _replace("measures_heading: 施策\n", "measures_heading: [施策]\n")),
-    ("projects/doo.yaml", "wrong type", _replace("kpis:\n      - ", "kpis: 3\n    x_kpis:\n      - ")),
-    ("projects/donan.yaml", "unknown 振興局", _replace("[渡島, 檜山]", "[渡島, 架空]")),
+    (f"{ED}/regions.yaml", "wrong type", _replace("projects_stated: 6", "projects_stated: 六")),
+    (f"{ED}/projects/donan.yaml", "wrong type",
+     _replace("measures_heading: 施策\n", "measures_heading: [施策]\n")),
+    (f"{ED}/projects/doo.yaml", "wrong type", _replace("kpis:\n      - ", "kpis: 3\n    x_kpis:\n      - ")),
+    (f"{ED}/projects/donan.yaml", "unknown 振興局", _replace("[渡島, 檜山]", "[渡島, 架空]")),
     ("hierarchy.yaml", "unknown 振興局", _replace("name: 檜山振興局", "name: 架空振興局")),
-    ("projects/donan.yaml", "duplicate id", _dup_project_id),
-    ("projects/donan.yaml", "KPI does not parse", _replace("1,162万人(H26)", "たくさん(H26)")),
-    ("projects/tokachi.yaml", "not UTF-8", lambda t: t.replace("十勝", "\udcff", 1)),
-    ("regions.yaml", "duplicate key", _replace("  projects_stated: 6\n", "  projects_stated: 6\n" * 2)),
+    (f"{ED}/projects/donan.yaml", "duplicate id", _dup_project_id),
+    (f"{ED}/projects/donan.yaml", "KPI does not parse", _replace("1,162万人(H26)", "たくさん(H26)")),
+    (f"{ED}/projects/tokachi.yaml", "not UTF-8", lambda t: t.replace("十勝", "\udcff", 1)),
+    (f"{ED}/regions.yaml", "duplicate key", _replace("  projects_stated: 6\n", "  projects_stated: 6\n" * 2)),
 ]
 IDS = [f"{c[0]}-{c[1]}" for c in CASES]
 

@@ -17,7 +17,7 @@ def test_csv_cells_starting_with_formula_characters_are_text(tmp_path):
 
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
-    projects = data / "projects" / "donan.yaml"
+    projects = data / "editions" / "h28" / "projects" / "donan.yaml"
     text = projects.read_text(encoding="utf-8")
     assert f"name: {NAME}\n" in text
     hostile = FORMULA + NAME

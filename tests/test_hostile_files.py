@@ -72,7 +72,8 @@ def data_copy(tmp_path) -> Path:
 
 
 @pytest.mark.parametrize("case", list(YAML_BOMBS))
-@pytest.mark.parametrize("file", ["regions.yaml", "projects/doo.yaml", "hierarchy.yaml"])
+@pytest.mark.parametrize(
+    "file", ["editions/h28/regions.yaml", "editions/h28/projects/doo.yaml", "hierarchy.yaml"])
 def test_yaml_bombs_are_one_line(data_copy, case, file):
     text, needle = YAML_BOMBS[case]
     (data_copy / file).write_text(text, encoding="utf-8")
@@ -83,7 +84,7 @@ def test_yaml_bombs_are_one_line(data_copy, case, file):
 
 
 def test_oversized_file_is_refused_before_parsing(data_copy):
-    path = data_copy / "regions.yaml"
+    path = data_copy / "editions" / "h28" / "regions.yaml"
     path.write_text("total_projects: 1\nregions:\n- vision: " + "x" * (3 * 1024 * 1024) + "\n")
     one_line_error(cli("validate", "--data", str(data_copy)), str(path), "at most 2,097,152")
 
@@ -93,7 +94,7 @@ def test_oversized_file_is_refused_before_parsing(data_copy):
 
 @pytest.mark.parametrize(("field", "limit"), [("name", 200), ("coverage_label", 200)])
 def test_oversized_text_names_file_line_and_field(data_copy, field, limit):
-    path = data_copy / "projects" / "doo.yaml"
+    path = data_copy / "editions" / "h28" / "projects" / "doo.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
     n = next(i for i, ln in enumerate(lines) if ln.strip().startswith(f"{field}:"))
     indent = lines[n][: len(lines[n]) - len(lines[n].lstrip())]
@@ -104,7 +105,7 @@ def test_oversized_text_names_file_line_and_field(data_copy, field, limit):
 
 
 def test_a_ten_megabyte_name_never_reaches_a_page(data_copy):
-    path = data_copy / "projects" / "doo.yaml"
+    path = data_copy / "editions" / "h28" / "projects" / "doo.yaml"
     text = path.read_text(encoding="utf-8")
     first = text.index("  name: ") + len("  name: ")
     path.write_text(text[:first] + "x" * 10_000_000 + text[text.index("\n", first):], encoding="utf-8")

@@ -1,4 +1,4 @@
-"""data/regions.yaml and data/projects/*.yaml held against the policy document itself."""
+"""The edition's regions.yaml and projects/*.yaml (data/editions/h28/) held against the policy document."""
 
 from __future__ import annotations
 

@@ -55,7 +55,8 @@ def text(client, url: str, status: int = 200) -> str:
 def test_repository_ships_no_actuals() -> None:
     from tests.progress_fixtures import ROOT
 
-    shipped = [p for p in (ROOT / "data" / "actuals").glob("*") if p.suffix.lower() in (".csv", ".xlsx")]
+    folder = ROOT / "data" / "editions" / "h28" / "actuals"
+    shipped = [p for p in folder.glob("*") if p.suffix.lower() in (".csv", ".xlsx")]
     assert shipped == []
 
 
@@ -229,7 +230,7 @@ def test_template_round_trip(tmp_path, data) -> None:
     assert run_import(out, data, out=log, err=log) == 0
     assert "+ tokachi-next-industry-2 H30(2018): 15件" in log.getvalue()
     assert "追加 1件、変更 0件、変更なし 0件" in log.getvalue()
-    written = (data / "actuals" / "actuals.csv").read_text(encoding="utf-8-sig")
+    written = (data / "editions" / "h28" / "actuals" / "actuals.csv").read_text(encoding="utf-8-sig")
     assert "tokachi-next-industry-2,H30,15件,確報,十勝の産業（テスト用）,資料 p.1,2019-06-01," in written
     assert written.count("\n") == 11  # header + 9 fixture rows + 1
 
@@ -243,7 +244,7 @@ def data(tmp_path, data_dir) -> Path:
 
 
 def test_import_error_changes_nothing(tmp_path, data) -> None:
-    before = (data / "actuals" / "actuals.csv").read_bytes()
+    before = (data / "editions" / "h28" / "actuals" / "actuals.csv").read_bytes()
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "kpi_id,年度,実績値,出典,URL/資料,公表日\n"
@@ -255,12 +256,13 @@ def test_import_error_changes_nothing(tmp_path, data) -> None:
     assert run_import(bad, data, out=log, err=log) == 1
     assert f"{bad}:3: 実績値: unit '人' cannot measure this KPI" in log.getvalue()
     assert "nothing was written" in log.getvalue()
-    assert (data / "actuals" / "actuals.csv").read_bytes() == before
-    assert sorted(p.name for p in (data / "actuals").iterdir()) == ["README.md", "actuals.csv"]
+    assert (data / "editions" / "h28" / "actuals" / "actuals.csv").read_bytes() == before
+    actuals = data / "editions" / "h28" / "actuals"
+    assert sorted(p.name for p in actuals.iterdir()) == ["README.md", "actuals.csv"]
 
 
 def test_import_shows_changes_and_dry_run(tmp_path, data) -> None:
-    before = (data / "actuals" / "actuals.csv").read_bytes()
+    before = (data / "editions" / "h28" / "actuals" / "actuals.csv").read_bytes()
     fix = tmp_path / "fix.csv"
     fix.write_text(
         "kpi_id,年度,実績値,速報/確報,出典,URL/資料,公表日\n"
@@ -271,7 +273,7 @@ def test_import_shows_changes_and_dry_run(tmp_path, data) -> None:
     assert run_import(fix, data, dry_run=True, out=log, err=log) == 0
     assert "~ donan-shinkansen-exchange-1 R1(2019): 1,400万人（速報" in log.getvalue()
     assert "→ 1,450万人（確報" in log.getvalue()
-    assert (data / "actuals" / "actuals.csv").read_bytes() == before
+    assert (data / "editions" / "h28" / "actuals" / "actuals.csv").read_bytes() == before
     assert run_import(fix, data, out=io.StringIO(), err=io.StringIO()) == 0
     from geo.plan.actuals import load_actuals
     from geo.plan.model import load_plan
@@ -330,13 +332,15 @@ def test_validate_checks_actuals_and_thresholds(data) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert run_validate(boundaries_path(), data, out=out, err=err) == 0
     assert "KPI actuals: 9, published up to 2020-10-01" in out.getvalue()
-    (data / "actuals" / "extra.csv").write_text(
+    (data / "editions" / "h28" / "actuals" / "extra.csv").write_text(
         "kpi_id,年度,実績値,出典,URL/資料,公表日\nokhotsk-visits-1,H30,1件,s,r,2019-09-30\n", encoding="utf-8"
     )
-    (data / "progress.yaml").write_text("thresholds:\n  b: 2\n", encoding="utf-8")
+    (data / "editions" / "h28" / "progress.yaml").write_text("thresholds:\n  b: 2\n", encoding="utf-8")
     assert run_validate(boundaries_path(), data, out=io.StringIO(), err=err) == 1
-    assert f"{data / 'actuals' / 'extra.csv'}:2: 実績値: unit '件' cannot measure" in err.getvalue()
-    assert f"{data / 'progress.yaml'}:2: thresholds.b:" in err.getvalue()  # both files reported
+    extra = data / "editions" / "h28" / "actuals" / "extra.csv"
+    assert f"{extra}:2: 実績値: unit '件' cannot measure" in err.getvalue()
+    settings = data / "editions" / "h28" / "progress.yaml"
+    assert f"{settings}:2: thresholds.b:" in err.getvalue()  # both files reported
 
 
 def test_hostile_source_text_is_inert(tmp_path) -> None:
@@ -346,8 +350,8 @@ def test_hostile_source_text_is_inert(tmp_path) -> None:
     from tests.conftest import boundaries_path
 
     data = Path(shutil.copytree(ROOT_DATA, tmp_path / "data"))
-    (data / "actuals").mkdir(exist_ok=True)
-    (data / "actuals" / "x.csv").write_text(
+    (data / "editions" / "h28" / "actuals").mkdir(exist_ok=True)
+    (data / "editions" / "h28" / "actuals" / "x.csv").write_text(
         "kpi_id,年度,実績値,出典,URL/資料,公表日,備考\n"
         'okhotsk-visits-1,H30,910万人,"=1+1<script>alert(1)</script>",javascript:alert(1),2019-09-30,"=HYPERLINK(""x"")"\n',
         encoding="utf-8",

@@ -45,7 +45,7 @@ def test_clean_copy_loads(data):
 
 
 def test_unknown_subprefecture(data):
-    f = data / "projects" / "doo.yaml"
+    f = data / "editions" / "h28" / "projects" / "doo.yaml"
     replace(f, "subprefectures: [後志, 胆振, 石狩]", "subprefectures: [後志, 胆振, 石狸]")
     line = line_of(f, "石狸")
     assert problems(data) == [
@@ -55,7 +55,7 @@ def test_unknown_subprefecture(data):
 
 
 def test_duplicate_id_in_one_file(data):
-    f = data / "projects" / "doo.yaml"
+    f = data / "editions" / "h28" / "projects" / "doo.yaml"
     replace(f, "id: nitan-shinkansen", "id: yotei-nishiiburi")
     first, second = line_of(f, "id: yotei-nishiiburi", 1), line_of(f, "id: yotei-nishiiburi", 2)
     found = problems(data)
@@ -64,7 +64,8 @@ def test_duplicate_id_in_one_file(data):
 
 
 def test_duplicate_id_across_files(data):
-    doo, tokachi = data / "projects" / "doo.yaml", data / "projects" / "tokachi.yaml"
+    projects = data / "editions" / "h28" / "projects"
+    doo, tokachi = projects / "doo.yaml", projects / "tokachi.yaml"
     replace(tokachi, "id: tokachi-food-base", "id: geopark")
     found = "\n".join(problems(data))
     assert f"{tokachi}:{line_of(tokachi, 'id: geopark')}: projects.0.id: duplicate project id" in found
@@ -72,7 +73,7 @@ def test_duplicate_id_across_files(data):
 
 
 def test_bad_kpi(data):
-    f = data / "projects" / "doo.yaml"
+    f = data / "editions" / "h28" / "projects" / "doo.yaml"
     replace(f, "46社(H26)→100社(R1)", "46社(H26)→100社")
     line = line_of(f, "46社(H26)→100社")
     (message,) = problems(data)
@@ -82,7 +83,7 @@ def test_bad_kpi(data):
 
 
 def test_missing_coverage(data):
-    f = data / "projects" / "doo.yaml"
+    f = data / "editions" / "h28" / "projects" / "doo.yaml"
     replace(f, "    subprefectures: [空知]\n", "")
     line = line_of(f, "- id: sorachi-livable-towns")
     assert problems(data) == [
@@ -92,7 +93,7 @@ def test_missing_coverage(data):
 
 
 def test_subprefectures_must_match_the_label(data):
-    f = data / "projects" / "kushiro-nemuro.yaml"
+    f = data / "editions" / "h28" / "projects" / "kushiro-nemuro.yaml"
     replace(f, "subprefectures: [釧路, 根室]", "subprefectures: [釧路]")
     line = line_of(f, "subprefectures: [釧路]")
     (message,) = problems(data)
@@ -101,7 +102,7 @@ def test_subprefectures_must_match_the_label(data):
 
 
 def test_truncated_yaml(data):
-    f = data / "projects" / "donan.yaml"
+    f = data / "editions" / "h28" / "projects" / "donan.yaml"
     text = f.read_text(encoding="utf-8")
     cut = text.index("1,162万人")  # inside a quoted KPI: the quote never closes
     f.write_text(text[:cut], encoding="utf-8")
@@ -111,7 +112,7 @@ def test_truncated_yaml(data):
 
 
 def test_wrong_type(data):
-    f = data / "regions.yaml"
+    f = data / "editions" / "h28" / "regions.yaml"
     replace(f, "projects_stated: 20", "projects_stated: twenty")
     line = line_of(f, "projects_stated: twenty")
     (message,) = problems(data)
@@ -119,7 +120,7 @@ def test_wrong_type(data):
 
 
 def test_wrong_type_in_project(data):
-    f = data / "projects" / "okhotsk.yaml"
+    f = data / "editions" / "h28" / "projects" / "okhotsk.yaml"
     replace(f, "    measures_heading: 施策\n", "    measures_heading: [施策]\n")
     line = line_of(f, "measures_heading: [施策]")
     (message,) = problems(data)
@@ -127,7 +128,7 @@ def test_wrong_type_in_project(data):
 
 
 def test_named_projects_exceed_stated(data):
-    f = data / "regions.yaml"
+    f = data / "editions" / "h28" / "regions.yaml"
     replace(f, "projects_stated: 6", "projects_stated: 5")
     line = line_of(f, "projects_stated: 5")
     found = problems(data)
@@ -138,7 +139,7 @@ def test_named_projects_exceed_stated(data):
 
 
 def test_partial_list_must_be_marked(data):
-    f = data / "regions.yaml"
+    f = data / "editions" / "h28" / "regions.yaml"
     replace(f, "main_projects_only: true", "main_projects_only: false")
     line = line_of(f, "projects_stated: 20")
     assert problems(data) == [
@@ -148,18 +149,18 @@ def test_partial_list_must_be_marked(data):
 
 
 def test_all_problems_are_collected(data):
-    replace(data / "projects" / "doo.yaml", "[後志, 胆振, 石狩]", "[後志, 胆振, 石狸]")
-    replace(data / "projects" / "tokachi.yaml", "179品目(H27)", "179品目(2015)")
-    replace(data / "regions.yaml", "total_projects: 51", "total_projects: 52")
+    replace(data / "editions" / "h28" / "projects" / "doo.yaml", "[後志, 胆振, 石狩]", "[後志, 胆振, 石狸]")
+    replace(data / "editions" / "h28" / "projects" / "tokachi.yaml", "179品目(H27)", "179品目(2015)")
+    replace(data / "editions" / "h28" / "regions.yaml", "total_projects: 51", "total_projects: 52")
     found = "\n".join(problems(data))
     assert "石狸" in found and "'2015'" in found and "not 52" in found
 
 
 def test_run_validate_reports_and_fails(data, capsys):
-    replace(data / "projects" / "doo.yaml", "[後志, 胆振, 石狩]", "[後志, 胆振, 石狸]")
+    replace(data / "editions" / "h28" / "projects" / "doo.yaml", "[後志, 胆振, 石狩]", "[後志, 胆振, 石狸]")
     assert run_validate(boundaries_path(), data) == 1
     err = capsys.readouterr().err
-    f = data / "projects" / "doo.yaml"
+    f = data / "editions" / "h28" / "projects" / "doo.yaml"
     assert err.startswith(f"{f}:{line_of(f, '石狸')}: projects.0.subprefectures.2: unknown 振興局")
 
 

@@ -54,7 +54,7 @@ def _yaml_str(text: str) -> str:
 def hostile_data(tmp_path_factory) -> Path:
     data = tmp_path_factory.mktemp("hostile") / "data"
     shutil.copytree(ROOT / "data", data)
-    projects = data / "projects" / "donan.yaml"
+    projects = data / "editions" / "h28" / "projects" / "donan.yaml"
     text = projects.read_text(encoding="utf-8")
     for old, new in [(f"name: {NAME}\n", f"name: {_yaml_str(NAME_X)}\n"),
                      (f"- {MEASURE}\n", f"- {_yaml_str(MEASURE_X)}\n"),
@@ -62,7 +62,7 @@ def hostile_data(tmp_path_factory) -> Path:
         assert old in text, f"fixture drift: {old!r}"
         text = text.replace(old, new, 1)
     projects.write_text(text, encoding="utf-8")
-    regions = data / "regions.yaml"
+    regions = data / "editions" / "h28" / "regions.yaml"
     text = regions.read_text(encoding="utf-8")
     assert VISION in text
     regions.write_text(text.replace(VISION + "\n", _yaml_str(VISION_X) + "\n", 1), encoding="utf-8")

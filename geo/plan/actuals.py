@@ -1,4 +1,4 @@
-"""KPI actuals (実績値): the sheets a 振興局 keeps in ``data/actuals/`` → validated records.
+"""KPI actuals (実績値): the sheets a 振興局 keeps in an edition's ``actuals/`` → validated records.
 
 Files are ``.csv`` (UTF-8 with or without BOM, or CP932 as Excel on Japanese Windows saves it)
 or ``.xlsx``, in the long or the wide layout (:mod:`geo.plan.actuals_read`). Each row is
@@ -18,6 +18,7 @@ from geo.errors import DataError, DataErrors, Problems
 from geo.plan.actuals_check import check_row
 from geo.plan.actuals_model import Actual, Actuals, plan_kpis
 from geo.plan.actuals_read import sheet_rows
+from geo.plan.edition import edition_folder
 from geo.plan.fiscal import fiscal_label
 from geo.plan.model import Plan
 
@@ -70,8 +71,10 @@ def read_actuals(paths: Iterable[str | Path], plan: Plan, *, today: dt.date | No
 
 
 def actual_files(data_dir: str | Path) -> list[Path]:
-    """The sheets of ``data_dir/actuals``, by name (Excel's ``~$`` lock files left out)."""
-    folder = Path(data_dir) / ACTUALS_DIR
+    """The sheets of an edition's ``actuals/``, by name (Excel's ``~$`` lock files left out).
+
+    ``data_dir`` is the edition's folder, or a data folder (its newest edition)."""
+    folder = edition_folder(data_dir) / ACTUALS_DIR
     if not folder.is_dir():
         return []
     return sorted(

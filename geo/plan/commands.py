@@ -11,9 +11,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
-from geo.atlas.hierarchy import HIERARCHY_FILE
 from geo.errors import DataError, DataErrors
 from geo.plan.coverage import coverage_for_atlas
+from geo.plan.edition import (
+    EDITIONS_DIR,
+    data_root,
+    edition_folder,
+    hierarchy_file,
+    load_editions,
+    period_label,
+)
 from geo.plan.model import (
     DEFAULT_DATA_DIR,
     CodesBySubprefecture,
@@ -29,9 +36,9 @@ T = TypeVar("T")
 def _load(boundaries_path: str | Path, data_dir: str | Path | None):  # -> (Plan, Atlas)
     from geo.atlas.model import load_atlas  # geopandas is heavy; only import when needed
 
-    data_dir = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
-    plan = load_plan(data_dir)
-    atlas = load_atlas(boundaries_path, hierarchy_path=data_dir / HIERARCHY_FILE)
+    folder = edition_folder(Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR)
+    plan = load_plan(folder)
+    atlas = load_atlas(boundaries_path, hierarchy_path=hierarchy_file(folder))
     return plan, atlas
 
 
@@ -84,13 +91,29 @@ def run_validate(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Check boundaries and plan data; print a summary, or each ``file:line: field: message``."""
+    """Check boundaries and every edition's data; print a summary, or each ``file:line: field: message``."""
     out = out or sys.stdout
     err = err or sys.stderr
+    root = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    try:
+        editions = load_editions(root) if (root / EDITIONS_DIR).is_dir() else ()
+    except DataError as exc:
+        _report(exc, err)
+        return 1
+    if not editions:
+        return _validate_edition(boundaries_path, root, out, err)
+    failed = 0
+    for ef in editions:
+        print(f"edition {ef.edition.id}: {ef.edition.title}（{period_label(ef.edition)}）", file=out)
+        failed |= _validate_edition(boundaries_path, ef.folder, out, err)
+    return failed
+
+
+def _validate_edition(boundaries_path: str | Path, folder: Path, out: TextIO, err: TextIO) -> int:
     from geo.atlas.readings import READINGS_FILE, load_readings
 
-    readings_file = (Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR) / READINGS_FILE
-    loaded = _load_and(boundaries_path, data_dir, lambda plan, atlas: (
+    readings_file = data_root(folder) / READINGS_FILE
+    loaded = _load_and(boundaries_path, folder, lambda plan, atlas: (
         plan, coverage_for_atlas(plan, atlas), load_readings(atlas, readings_file)), err)
     if loaded is None:
         return 1
@@ -103,7 +126,6 @@ def run_validate(
     from geo.plan.actuals import load_actuals
     from geo.plan.progress import load_thresholds
 
-    folder = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
     failed = False
     try:
         load_thresholds(folder)

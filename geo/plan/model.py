@@ -1,9 +1,9 @@
 """The plan as data: 連携地域別政策展開方針 (regions) and 地域重点政策ユニット (projects).
 
-Read from ``data/regions.yaml`` and ``data/projects/*.yaml`` (one file per region), validated
-against ``data/hierarchy.yaml`` and the document's own counts, with every KPI parsed by
-:mod:`geo.plan.kpi`. All problems are collected and raised together as ``DataErrors`` whose lines
-read ``file:line: field: message``.
+Read from an edition's ``regions.yaml`` and ``projects/*.yaml`` (``data/editions/<edition>/``,
+one file per region), validated against ``data/hierarchy.yaml`` and the document's own counts,
+with every KPI parsed by :mod:`geo.plan.kpi`. All problems are collected and raised together as
+``DataErrors`` whose lines read ``file:line: field: message``.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
-from geo.atlas.hierarchy import DATA_DIR, HIERARCHY_FILE, Hierarchy, load_hierarchy
+from geo.atlas.hierarchy import DATA_DIR, Hierarchy, load_hierarchy
 from geo.errors import DataError, Problems
 from geo.frozen import FrozenModel
+from geo.plan.edition import edition_folder, hierarchy_file
 from geo.plan.kpi import KPI, KPIError, kpi_to_json, parse_kpi
 from geo.yamlfile import ID_MAX, LIST_MAX, LocatedYaml, Name, Sentence, load_located_yaml, pydantic_errors
 
@@ -180,13 +181,14 @@ def load_plan(
     data_dir: str | Path = DEFAULT_DATA_DIR,
     hierarchy: Hierarchy | str | Path | None = None,
 ) -> Plan:
-    """Load and validate the plan in ``data_dir``; raises ``DataErrors`` listing every problem.
+    """Load and validate the plan of an edition; raises ``DataErrors`` listing every problem.
 
-    ``hierarchy`` defaults to ``data_dir/hierarchy.yaml``.
+    ``data_dir`` is an edition's folder, or a data folder (its newest edition). ``hierarchy``
+    defaults to the edition's ``hierarchy.yaml``, else the data folder's.
     """
-    data_dir = Path(data_dir)
+    data_dir = edition_folder(data_dir)
     if not isinstance(hierarchy, Hierarchy):
-        hierarchy = load_hierarchy(hierarchy or data_dir / HIERARCHY_FILE)
+        hierarchy = load_hierarchy(hierarchy or hierarchy_file(data_dir))
     problems = Problems()
     regions_doc, regions_file = _load_regions(data_dir / REGIONS_FILE, hierarchy, problems)
     files = _ProjectFiles(hierarchy, problems)

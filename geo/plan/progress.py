@@ -1,7 +1,7 @@
 """推進管理: how far each KPI has come — expected value, 進捗率 and grade, per fiscal year.
 
 Pure functions of a KPI (:mod:`geo.plan.kpi`), its actuals (:mod:`geo.plan.actuals`) and the
-thresholds (``data/progress.yaml``). ``docs/progress.md`` explains every case with a worked
+thresholds (``data/editions/<edition>/progress.yaml``). ``docs/progress.md`` explains every case with a worked
 example; the short version:
 
 * **level** KPIs (観光入込客数 2,240万人(H26)→2,789万人(R1)) expect the straight line from the
@@ -31,6 +31,7 @@ from pydantic import Field, ValidationError, model_validator
 from geo.errors import DataError, DataErrors
 from geo.frozen import FrozenModel
 from geo.plan.actuals_model import Actual, Actuals, plan_kpis
+from geo.plan.edition import edition_folder
 from geo.plan.fiscal import fiscal_label
 from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project
@@ -81,8 +82,8 @@ class _SettingsFile(FrozenModel):
 
 
 def load_thresholds(data_dir: str | Path) -> Thresholds:
-    """``data_dir/progress.yaml``'s thresholds; the defaults when the file is absent."""
-    path = Path(data_dir) / SETTINGS_FILE
+    """The edition's ``progress.yaml`` thresholds; the defaults when the file is absent."""
+    path = edition_folder(data_dir) / SETTINGS_FILE
     if not path.exists():
         return Thresholds()
     doc = load_located_yaml(path)

@@ -17,6 +17,7 @@ from geo.lru import BoundedLRU
 from geo.plan.actuals_model import Actuals
 from geo.plan.actuals_write import template_years
 from geo.plan.coverage import Coverage, coverage_for_atlas
+from geo.plan.edition import Edition
 from geo.plan.model import Plan
 from geo.plan.progress import Evaluation, KpiProgress, Thresholds, grades_for_year, plan_progress
 
@@ -33,6 +34,9 @@ class Model:
     coverage: Coverage
     actuals: Actuals = field(default_factory=Actuals)  # none → every screen says 実績未登録
     thresholds: Thresholds = field(default_factory=Thresholds)
+    # Which plan this is (版) and every edition the data folder holds, oldest first.
+    edition: Edition | None = None
+    editions: tuple[Edition, ...] = ()
     # The whole site has ~800 map scripts + JSON bodies (~30 MB): all fit, a flood cannot grow it.
     maps: BoundedLRU[Any] = field(default_factory=lambda: BoundedLRU(MEMO_ENTRIES, MEMO_BYTES),
                                   compare=False, repr=False)

@@ -24,6 +24,7 @@ from geo.plan.actuals import (
 )
 from geo.plan.actuals_model import Actual, Actuals
 from geo.plan.actuals_write import actuals_csv, template_csv
+from geo.plan.edition import edition_folder
 from geo.plan.fiscal import fiscal_label, parse_fiscal_year
 from geo.plan.model import DEFAULT_DATA_DIR, load_plan
 from geo.plan.progress import load_thresholds
@@ -95,7 +96,7 @@ def plan_import(existing: list[Actual], incoming: ActualsRead, source: Path, tar
 
 def _source_problem(source: Path, data: Path) -> str | None:
     if source.resolve() in {p.resolve() for p in actual_files(data)}:
-        return f"{source}: already in {data / ACTUALS_DIR}; import a file from elsewhere"
+        return f"{source}: already in {edition_folder(data) / ACTUALS_DIR}; import a file from elsewhere"
     if not source.is_file():
         return f"{source}: file not found"
     return None
@@ -133,7 +134,7 @@ def run_import(
     out: TextIO | None = None,
     err: TextIO | None = None,
 ) -> int:
-    """Validate ``file``, list what it adds or changes, then write ``data/actuals/actuals.csv``.
+    """Validate ``file``, list what it adds or changes, then write the edition's ``actuals/actuals.csv``.
 
     Any error — in the file, or an existing record it would change that lives in another file
     of the folder — changes nothing and returns 1.
@@ -148,7 +149,7 @@ def run_import(
         print("the data folder has errors; fix them first:", file=err)
         _report(exc, err)
         return 1
-    target = data / ACTUALS_DIR / CANONICAL_FILE
+    target = edition_folder(data) / ACTUALS_DIR / CANONICAL_FILE
     if (wrong := _source_problem(source, data)) is not None:
         print(wrong, file=err)
         return 1

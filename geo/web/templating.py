@@ -8,6 +8,7 @@ template the shared helpers (credit, hierarchy, 推進管理 badges and formatti
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -18,6 +19,7 @@ from geo.atlas.sources import CREDIT
 from geo.plan.fiscal import fiscal_label
 from geo.plan.kpi import parse_unit
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL, NO_ACTUALS, Evaluation, value_text
+from geo.render.editions import edition_note
 from geo.render.model import progress_row
 from geo.render.pages import Page
 from geo.render.progress import GRADE_COLORS, rate_text, trend_json
@@ -112,6 +114,7 @@ def value_in_unit(value: float | None, factor: int, unit: str) -> str:
 def _helpers() -> dict[str, Any]:
     return {
         "credit": CREDIT,
+        "edition_note": edition_note(state(), dt.date.today()),
         "hierarchy": state().atlas.hierarchy,
         "kpi_progress": lambda kid: progress_row(state(), kid).latest,
         "grade_badge": grade_badge,
