@@ -15,7 +15,8 @@ import yaml
 from conftest import ROOT, boundaries_path
 
 from geo.errors import DataError, DataErrors
-from geo.plan.edition import edition_folder, fiscal_year_ja, load_editions, period_label
+from geo.plan.edition import edition_folder, load_editions, period_label
+from geo.plan.fiscal import fiscal_year_ja
 from geo.plan.model import load_plan
 
 H28 = ROOT / "data" / "editions" / "h28"
@@ -149,3 +150,12 @@ def test_an_edition_reads_its_own_files(data: Path) -> None:
     new_plan = load_plan(data)  # the data folder: its newest edition, r3
     assert new_plan.project(project.id).name == "新しい名前"
     assert load_plan(data / "editions" / "h28").project(project.id).name == project.name
+
+
+def test_a_folder_of_thousands_of_editions_is_refused_before_any_is_read(tmp_path: Path) -> None:
+    from geo.plan.edition import MAX_EDITIONS
+
+    for i in range(MAX_EDITIONS + 1):
+        (tmp_path / "editions" / f"e{i}").mkdir(parents=True)
+    with pytest.raises(DataErrors, match=rf"{MAX_EDITIONS + 1} folders; at most {MAX_EDITIONS} editions"):
+        load_editions(tmp_path)

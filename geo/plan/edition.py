@@ -18,12 +18,14 @@ from pydantic import Field
 from geo.atlas.hierarchy import HIERARCHY_FILE
 from geo.errors import DataError, Problems
 from geo.frozen import FrozenModel
-from geo.plan.fiscal import fiscal_year_of
+from geo.plan.fiscal import FY_MAX, FY_MIN, fiscal_year_ja, fiscal_year_of
 from geo.yamlfile import ID_MAX, LocatedYaml, Name, Sentence, load_validated
 
 EDITIONS_DIR = "editions"
 EDITION_FILE = "edition.yaml"
-FY_MIN, FY_MAX = 1989, 2100  # 平成元年度 to a century on: a typo such as 20216 is caught
+# Editions are a handful (one per revision of the plan); the bound keeps a stray folder of
+# thousands from being read at start.
+MAX_EDITIONS = 50
 
 
 class Period(FrozenModel):
@@ -54,15 +56,6 @@ class Edition(FrozenModel):
     def ended(self, today: dt.date) -> bool:
         """Whether the period is over: the fiscal year of ``today`` is after its last."""
         return fiscal_year_of(today) > self.period.end
-
-
-def fiscal_year_ja(year: int) -> str:
-    """2016 → ``平成28年度``, 2019 → ``令和元年度``: a fiscal year as the document writes it."""
-    if year >= 2019:
-        n = year - 2018
-        return f"令和{'元' if n == 1 else n}年度"
-    n = year - 1988
-    return f"平成{'元' if n == 1 else n}年度"
 
 
 def period_label(edition: Edition) -> str:
@@ -116,6 +109,10 @@ def load_editions(data_dir: str | Path) -> tuple[EditionFolder, ...]:
     if not folders:
         problems.add(DataError(f"no edition: make a folder {EDITIONS_DIR}/<id>/ with an {EDITION_FILE}",
                                path=root))
+    if len(folders) > MAX_EDITIONS:
+        too_many = f"{len(folders)} folders; at most {MAX_EDITIONS} editions are read"
+        problems.add(DataError(too_many, path=root))
+        folders = []
     found = [read for folder in folders if (read := _read_edition(folder, problems)) is not None]
     _check_unique(found, problems)
     problems.raise_any()

@@ -45,6 +45,13 @@ def fiscal_label(year: int) -> str:
     return f"H{year - ERAS['H']}({year})"
 
 
+def fiscal_year_ja(year: int) -> str:
+    """2016 → ``平成28年度``, 2019 → ``令和元年度``: a fiscal year as the document's prose writes it."""
+    era, name = ("R", "令和") if year >= 2019 else ("H", "平成")
+    n = year - ERAS[era]
+    return f"{name}{'元' if n == 1 else n}年度"
+
+
 def fiscal_year_of(day: dt.date) -> int:
     """The fiscal year ``day`` falls in: 2021-03-31 is in 2020, 2021-04-01 in 2021."""
     return day.year if day.month >= 4 else day.year - 1

@@ -94,9 +94,9 @@ def plan_import(existing: list[Actual], incoming: ActualsRead, source: Path, tar
     return ImportPlan(tuple(added), tuple(changed), tuple(same), tuple(problems))
 
 
-def _source_problem(source: Path, data: Path) -> str | None:
-    if source.resolve() in {p.resolve() for p in actual_files(data)}:
-        return f"{source}: already in {edition_folder(data) / ACTUALS_DIR}; import a file from elsewhere"
+def _source_problem(source: Path, folder: Path) -> str | None:
+    if source.resolve() in {p.resolve() for p in actual_files(folder)}:
+        return f"{source}: already in {folder / ACTUALS_DIR}; import a file from elsewhere"
     if not source.is_file():
         return f"{source}: file not found"
     return None
@@ -140,17 +140,17 @@ def run_import(
     of the folder — changes nothing and returns 1.
     """
     out, err = out or sys.stdout, err or sys.stderr
-    data = Path(data_dir or DEFAULT_DATA_DIR)
     source = Path(file)
     try:
-        plan = load_plan(data)
-        existing = read_actuals(actual_files(data), plan, today=today)
+        folder = edition_folder(Path(data_dir or DEFAULT_DATA_DIR))  # the newest edition's
+        plan = load_plan(folder)
+        existing = read_actuals(actual_files(folder), plan, today=today)
     except DataError as exc:
         print("the data folder has errors; fix them first:", file=err)
         _report(exc, err)
         return 1
-    target = edition_folder(data) / ACTUALS_DIR / CANONICAL_FILE
-    if (wrong := _source_problem(source, data)) is not None:
+    target = folder / ACTUALS_DIR / CANONICAL_FILE
+    if (wrong := _source_problem(source, folder)) is not None:
         print(wrong, file=err)
         return 1
     found = plan_import(existing, check_actuals([source], plan, today=today), source, target)
