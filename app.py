@@ -20,7 +20,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         HIERARCHY=None,  # default: DATA_DIR/hierarchy.yaml
         DATA_DIR=os.environ.get("HOKKAIDO_MAP_DATA"),
         EDITION=None,  # the edition served (data/editions/*/edition.yaml id); default: the newest
-        JSON_AS_ASCII=False,
         PRINT_LINKS=True,  # pages link their PNG/SVG; a static export without prints turns it off
         PUBLIC_URL=None,  # the only source of absolute URLs (HOKKAIDO_MAP_PUBLIC_URL); never Host
         PRINT_DIR=None,  # files of `hokkaido-map print DIR`, served before drawing (geo/web/printing.py)
@@ -28,18 +27,23 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("HOKKAIDO_MAP")
     if config:
         app.config.from_mapping(config)
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    from geo.web.editions import EditionJSON, EditionMounts
+    from geo.web.state import EDITIONS_KEY, load_states
 
-    from geo.web.state import load_state
+    app.json = EditionJSON(app)  # every JSON answer names its edition; ensure_ascii False
 
-    app.extensions["hokkaido_map"] = load_state(app.config)
+    app.extensions["hokkaido_map"], app.extensions[EDITIONS_KEY] = load_states(app.config)
+    # /editions/<id>/… serves that edition with every blueprint below (geo/web/editions.py).
+    app.wsgi_app = EditionMounts(app.wsgi_app, app.extensions[EDITIONS_KEY])  # type: ignore[method-assign]
 
     from geo.web import (
         api,
         areas,
         assets,
         caching,
+        compare,
         docs,
+        editions,
         embed,
         maps,
         pages,
@@ -49,7 +53,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         templating,
     )
 
-    blueprints = (pages.bp, maps.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp, progress.bp)
+    blueprints = (pages.bp, maps.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp, progress.bp,
+                  editions.bp, compare.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     templating.init_app(app)  # the helpers every template shares

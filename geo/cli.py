@@ -125,11 +125,16 @@ def cmd_print(args: argparse.Namespace) -> int:
 
     from geo.atlas.model import load_atlas
     from geo.atlas.sources import resolve_boundaries
+    from geo.plan.edition import edition_folder, edition_of, hierarchy_file
     from geo.plan.model import DEFAULT_DATA_DIR, load_plan
     from geo.render.printing import Printer
 
-    atlas = load_atlas(resolve_boundaries(args.boundaries))
-    printer = Printer(atlas, load_plan(args.data or DEFAULT_DATA_DIR))
+    # The edition the server serves from the same folder (its newest, or the one given): every
+    # print names it and its period, and is drawn on that edition's hierarchy, as the server's.
+    data = args.data or DEFAULT_DATA_DIR
+    folder = edition_folder(data)
+    atlas = load_atlas(resolve_boundaries(args.boundaries), hierarchy_file(folder))
+    printer = Printer(atlas, load_plan(folder, atlas.hierarchy), edition=edition_of(data))
     if args.only:
         printer_ids = set(printer.map_ids())
         unknown = [m for m in args.only if m not in printer_ids]

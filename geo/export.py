@@ -145,12 +145,11 @@ class ExportReport:
 
 # -- which URLs ---------------------------------------------------------------------------------
 def start_urls(app: Flask) -> list[str]:
-    """Every URL of the site (:func:`geo.web.site.site_urls`, from the map kinds registry)."""
-    from geo.web.site import site_urls
-    from geo.web.state import state
+    """Every URL of the site, of every edition (:func:`geo.web.site.every_edition_urls`, from
+    the map kinds registry)."""
+    from geo.web.site import every_edition_urls
 
-    with app.test_request_context("/"):  # site_urls uses url_for
-        return list(site_urls(state()))
+    return every_edition_urls(app)
 
 
 # -- URL → file ---------------------------------------------------------------------------------

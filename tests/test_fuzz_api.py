@@ -41,7 +41,8 @@ RAW = ["%ED%A0%80", "%FF", "%C0%AE%C0%AE%2F", "%E2%80%AE", "%F0%9F%97%BE"]
 COORDS = ["42.9", "140.75", "43.06", "141.35", "0", "-90", "90", "90.0001", "-180", "180",
           "180.5", "1e3", "45.5", "150", "35.68", "139.76"]
 
-REQUIRED = {"/api/search": ("q",), "/api/locate": ("lat", "lon")}
+COMPARE = ("/api/compare", "/compare", "/compare/changes.csv", "/compare/map.js")
+REQUIRED = {"/api/search": ("q",), "/api/locate": ("lat", "lon"), **dict.fromkeys(COMPARE, ("from", "to"))}
 
 FINITE = st.floats(allow_nan=False, allow_infinity=False)
 NUMBERS = st.one_of(

@@ -1,6 +1,6 @@
 """Each page's JSON twin is the page's own data: the ``data`` a page was rendered with (captured
 from Flask's ``template_rendered`` signal) equals the JSON its ``<link rel="alternate"
-type="application/json">`` answers, for every page kind."""
+type="application/json">`` answers, for every page kind, plus the edition the page names."""
 
 from __future__ import annotations
 
@@ -41,7 +41,11 @@ def test_json_twin_is_the_pages_data(app, url: str) -> None:  # noqa: F811
     (twin,) = ALTERNATE.findall(page)
     answer = app.test_client().get(twin.replace("&amp;", "&"))
     assert answer.status_code == 200 and answer.mimetype == "application/json", twin
-    assert answer.get_json() == json.loads(json.dumps(data, ensure_ascii=False)), (url, twin)
+    body = answer.get_json()
+    # Every JSON answer adds the edition the page names in its notice (geo.web.editions).
+    edition = body.pop("edition")
+    assert edition["title"] in page and edition["period"]["label"] in page, (url, edition)
+    assert body == json.loads(json.dumps(data, ensure_ascii=False)), (url, twin)
 
 
 def test_every_page_kind_is_covered(app) -> None:  # noqa: F811

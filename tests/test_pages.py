@@ -133,8 +133,10 @@ def test_overlap_page_and_csv(client) -> None:
     r = client.get("/overlap/coverage.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     lines = r.data.decode("utf-8-sig").splitlines()
-    assert lines[0].startswith("project_id,project_name")
-    assert any(line.startswith("yotei-nishiiburi,") and ",01400," in line for line in lines)
+    # Every row leads with the edition and its period (tests/test_edition_outputs.py).
+    assert lines[0].startswith("方針,対象期間,project_id,project_name")
+    edition = "連携地域別政策展開方針（平成28年度〜）,平成28年度〜概ね令和2年度,"
+    assert any(line.startswith(f"{edition}yotei-nishiiburi,") and ",01400," in line for line in lines)
 
 
 @pytest.mark.parametrize("url", ["/embed/", "/embed/town/01400", "/embed/project/yotei-nishiiburi",

@@ -36,6 +36,11 @@ class Period(FrozenModel):
     approximate: bool  # 「概ね5年間」: the end is approximate
     source: Sentence  # the sentence of the document that gives the period
 
+    def contains(self, fy: int) -> bool:
+        """Whether fiscal year ``fy`` is one of the period's, both ends included. An approximate
+        end (「概ね」) is still the end: a later year is outside the period."""
+        return self.start <= fy <= self.end
+
 
 class Adoption(FrozenModel):
     """When the edition was adopted (策定), as precisely as the source says, and where it says so."""
@@ -137,3 +142,20 @@ def edition_folder(path: str | Path) -> Path:
     if (path / EDITIONS_DIR).is_dir():
         return load_editions(path)[-1].folder
     return path
+
+
+def edition_of(data_dir: str | Path) -> Edition | None:
+    """The edition whose files ``data_dir`` holds (a data folder: its newest edition; an edition's
+    folder: that one); None for a folder outside ``editions/``. ``DataErrors`` as load_editions."""
+    folder = edition_folder(data_dir).resolve()
+    root = data_root(folder)
+    editions = load_editions(root) if (root / EDITIONS_DIR).is_dir() else ()
+    return next((ef.edition for ef in editions if ef.folder.resolve() == folder), None)
+
+
+def csv_columns(edition: Edition | None) -> tuple[tuple[str, str], ...]:
+    """The columns that lead every CSV of ``edition``'s plan (``about`` of :func:`geo.csvfile.excel_csv`,
+    which says why columns): 方針 = its title, 対象期間 = its period; none without an edition."""
+    if edition is None:
+        return ()
+    return (("方針", edition.title), ("対象期間", period_label(edition)))

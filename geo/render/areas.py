@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from geo.atlas.hierarchy import Region, Subprefecture
 from geo.atlas.model import Atlas, Municipality
 from geo.csvfile import excel_csv, formula_safe
+from geo.plan.edition import Edition, csv_columns
 from geo.plan.model import Plan, Project
 from geo.render.views import KpiEntry, kpi_entries, kpi_json
 
@@ -127,8 +128,9 @@ def area_json(atlas: Atlas, plan: Plan, area: Area,
     }
 
 
-def area_csv(atlas: Atlas, plan: Plan, area: Area) -> str:
-    """The projects that reach the area, one row each, UTF-8 with BOM for spreadsheet apps."""
+def area_csv(atlas: Atlas, plan: Plan, area: Area, edition: Edition | None = None) -> str:
+    """The projects that reach the area, one row each, UTF-8 with BOM for spreadsheet apps; led
+    by the edition's 方針 and 対象期間 columns when it is given."""
     h = atlas.hierarchy
     rows = (
         [area.id, area.name, r.project.id, formula_safe(r.project.name), h.region(r.project.region).full_name,
@@ -138,5 +140,5 @@ def area_csv(atlas: Atlas, plan: Plan, area: Area) -> str:
     )
     header = ["area", "area_name", "project_id", "project_name", "home_region", "own",
               "cross_region", "coverage_label", "subprefectures", "subprefectures_here", "kpis"]
-    return excel_csv(header, rows)
+    return excel_csv(header, rows, about=csv_columns(edition))
 

@@ -307,7 +307,8 @@ def _progress_build(env: MapEnv, subject: str, embed: bool) -> maps.MapView:
     summaries = area_summaries(env.model.plan, year_grades(env.model, year))[level]
     arg = "sub" if level == "subprefectures" else "region"
     links = {k: env.url_for("progress.index", **{arg: k}) for k in summaries}
-    return progress_maps.area_progress_map(env.context, level, year, summaries, links, embed=embed)
+    return progress_maps.area_progress_map(env.context, level, year, summaries, links, embed=embed,
+                                           edition=env.model.edition)
 
 
 def _progress_canonical(model: Model, subject: str) -> str:

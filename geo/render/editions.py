@@ -6,6 +6,7 @@ Every page and embed shows it near its title (``templates/_edition.html``).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from geo.plan.edition import Edition, period_label
@@ -20,6 +21,7 @@ class EditionNote:
     period: str  # 平成28年度〜概ね令和2年度
     ended: bool  # by today's fiscal year (April–March)
     replaced_by: Edition | None  # the next newer edition the data folder holds, if any
+    choices: tuple[tuple[Edition, str], ...] = ()  # every edition and its period, newest first
 
 
 def edition_note(model: Model, today: dt.date) -> EditionNote | None:
@@ -29,4 +31,9 @@ def edition_note(model: Model, today: dt.date) -> EditionNote | None:
         return None
     newer = [e for e in model.editions if e.period.start > edition.period.start]
     return EditionNote(edition, period_label(edition), edition.ended(today),
-                       min(newer, key=lambda e: e.period.start) if newer else None)
+                       min(newer, key=lambda e: e.period.start) if newer else None,
+                       tuple((e, period_label(e)) for e in newest_first(model.editions)))
+
+
+def newest_first(editions: Iterable[Edition]) -> list[Edition]:
+    return sorted(editions, key=lambda e: -e.period.start)

@@ -1,6 +1,8 @@
 """推進管理 views: the /progress table, its JSON and CSV, the annual review report (md/csv/html).
 
 Pure functions of the plan, its actuals and thresholds (:mod:`geo.plan.progress`); no Flask.
+A fiscal year outside the edition's period (:meth:`geo.plan.edition.Period.contains`) is shown,
+never dropped, and marked 「対象期間外」 in words; the JSON says ``in_period`` per year.
 """
 
 from __future__ import annotations
@@ -8,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from geo.csvfile import excel_csv, formula_safe
 from geo.plan.actuals_model import Actual, Actuals
 from geo.plan.actuals_write import records_to_json
+from geo.plan.edition import Edition, csv_columns, period_label
 from geo.plan.fiscal import fiscal_label
 from geo.plan.model import Plan
 from geo.plan.progress import (
@@ -42,6 +46,88 @@ GRADE_COLORS: dict[str, str] = {
 }
 NO_ACTUAL_COLOR = "#d9d9d9"
 SORT_KEYS = ("region", "project", "kpi", "grade", "rate", "year")
+OUT_OF_PERIOD = "対象期間外"
+IN_PERIOD = "対象期間内"
+
+
+# --- the edition's period: which fiscal years are in it ------------------------------------------
+
+
+def in_period(edition: Edition | None, year: int) -> bool:
+    """Whether fiscal ``year`` is in the edition's period; without an edition, every year is."""
+    return edition is None or edition.period.contains(year)
+
+
+def period_text(edition: Edition) -> str:
+    """``対象期間：平成28年度〜概ね令和2年度``."""
+    return f"対象期間：{period_label(edition)}"
+
+
+def edition_text(edition: Edition) -> str:
+    """``連携地域別政策展開方針（平成28年度〜）・対象期間：平成28年度〜概ね令和2年度``."""
+    return f"{edition.title}・{period_text(edition)}"
+
+
+def period_mark(year: int, edition: Edition | None) -> str:
+    """What follows a year outside the period, ``（対象期間外）``; nothing after one inside it."""
+    return "" if in_period(edition, year) else f"（{OUT_OF_PERIOD}）"
+
+
+def year_text(year: int, edition: Edition | None) -> str:
+    """``H28(2016)``; a year outside the period ``H27(2015)（対象期間外）``."""
+    return fiscal_label(year) + period_mark(year, edition)
+
+
+def period_class(year: int | None, edition: Edition | None) -> str:
+    """A CSV cell: 対象期間内 or 対象期間外; empty without a year or an edition."""
+    if year is None or edition is None:
+        return ""
+    return IN_PERIOD if in_period(edition, year) else OUT_OF_PERIOD
+
+
+def year_json(year: int, edition: Edition | None) -> dict[str, Any]:
+    return {"year": year, "label": fiscal_label(year), "in_period": in_period(edition, year)}
+
+
+def _record_in_period(rec: dict[str, Any] | None, edition: Edition | None) -> dict[str, Any] | None:
+    return None if rec is None else {**rec, "in_period": in_period(edition, rec["fiscal_year"])}
+
+
+def _grade_in_period(grade: dict[str, Any], edition: Edition | None) -> dict[str, Any]:
+    year = grade["year"]
+    return {**grade, "in_period": None if year is None else in_period(edition, year)}
+
+
+def _kpi_in_period(kpi: dict[str, Any], edition: Edition | None) -> dict[str, Any]:
+    return {
+        **kpi,
+        "grade": _grade_in_period(kpi["grade"], edition),
+        "latest": _record_in_period(kpi["latest"], edition),
+        "evaluated": _record_in_period(kpi["evaluated"], edition),
+        "actuals": [_record_in_period(a, edition) for a in kpi["actuals"]],
+    }
+
+
+def progress_with_period(data: dict[str, Any], edition: Edition | None) -> dict[str, Any]:
+    """The ``/progress`` data with ``in_period`` wherever a fiscal year is listed: ``fiscal_years``
+    (the years offered, as ``years`` lists them), the map's ``year``, each KPI's grade and actuals.
+    Years outside the period stay: they are data, only marked. (Which edition and its period: the
+    ``edition`` every JSON answer carries, :class:`geo.web.editions.EditionJSON`.)"""
+    return {
+        **data,
+        "year_in_period": in_period(edition, data["year"]),
+        "fiscal_years": [year_json(y, edition) for y in data["years"]],
+        "kpis": [_kpi_in_period(k, edition) for k in data["kpis"]],
+    }
+
+
+def trend_with_period(data: dict[str, Any], edition: Edition | None) -> dict[str, Any]:
+    """A KPI's trend data with ``in_period`` per year (point) and for its latest grade."""
+    return {
+        **data,
+        "points": [{**p, "in_period": in_period(edition, p["year"])} for p in data["points"]],
+        "latest": _grade_in_period(data["latest"], edition),
+    }
 
 
 def grade_json(ev: Evaluation) -> dict[str, Any]:
@@ -153,28 +239,39 @@ def progress_json(
     }
 
 
-def progress_csv(rows: Sequence[KpiProgress], region_names: dict[str, str]) -> str:
-    """The /progress table for a spreadsheet: UTF-8 with BOM, formulas neutralised."""
-    header = [
-        "kpi_id",
-        "連携地域",
-        "プロジェクト",
-        "KPI",
-        "基準値",
-        "見込み",
-        "実績値",
-        "実績年度",
-        "速報/確報",
-        "出典",
-        "URL/資料",
-        "公表日",
-        "目標値",
-        "進捗率",
-        "評価",
-        "評価年度",
-        "理由",
-    ]
-    return excel_csv(header, (_progress_cells(r, region_names) for r in rows))
+PROGRESS_CSV_HEADER = (
+    "kpi_id",
+    "連携地域",
+    "プロジェクト",
+    "KPI",
+    "基準値",
+    "見込み",
+    "実績値",
+    "実績年度",
+    "速報/確報",
+    "出典",
+    "URL/資料",
+    "公表日",
+    "目標値",
+    "進捗率",
+    "評価",
+    "評価年度",
+    "理由",
+)
+# Last, so the columns before keep their places: whether the row's year is in the period.
+PERIOD_COLUMN = "対象期間内外"
+
+
+def progress_csv(
+    rows: Sequence[KpiProgress], region_names: dict[str, str], *, edition: Edition | None = None
+) -> str:
+    """The /progress table for a spreadsheet: UTF-8 with BOM, formulas neutralised; each row names
+    the edition and its period, and says whether its year is in that period."""
+    return excel_csv(
+        [*PROGRESS_CSV_HEADER, PERIOD_COLUMN],
+        ([*_progress_cells(r, region_names), period_class(r.latest.year, edition)] for r in rows),
+        about=csv_columns(edition),
+    )
 
 
 def _progress_cells(r: KpiProgress, region_names: dict[str, str]) -> list[str]:
@@ -208,8 +305,11 @@ def rate_text(rate: float | None) -> str:
 # --- trend data (the KPI page's chart and its JSON) ----------------------------------------------
 
 
-def trend_json(row: KpiProgress, thresholds: Thresholds) -> dict[str, Any]:
-    """Base, expected line, actuals and target of one KPI: the chart's data and its table."""
+def trend_json(
+    row: KpiProgress, thresholds: Thresholds, *, edition: Edition | None = None
+) -> dict[str, Any]:
+    """Base, expected line, actuals and target of one KPI: the chart's data and its table; each
+    year says whether it is in ``edition``'s period (:func:`trend_with_period`)."""
     k = row.kpi
     from geo.plan.progress import base_point, is_period, target_year
 
@@ -240,7 +340,7 @@ def trend_json(row: KpiProgress, thresholds: Thresholds) -> dict[str, Any]:
                 "source": _source(a),
             }
         )
-    return {
+    data = {
         "id": row.id,
         "kpi": k.raw.strip(),
         "unit": k.unit,
@@ -258,6 +358,7 @@ def trend_json(row: KpiProgress, thresholds: Thresholds) -> dict[str, Any]:
         "latest": grade_json(row.latest),
         "empty": not row.records,
     }
+    return trend_with_period(data, edition)
 
 
 # --- the annual review (連携会議 material) -------------------------------------------------------
@@ -275,7 +376,9 @@ def report_rows(
     return out
 
 
-def _lines(plan: Plan, rows: list[tuple[KpiProgress, Evaluation]]) -> list[dict[str, str]]:
+def _lines(
+    plan: Plan, rows: list[tuple[KpiProgress, Evaluation]], edition: Edition | None
+) -> list[dict[str, str]]:
     names = {r.id: r.name for r in plan.regions}
     out = []
     for r, ev in rows:
@@ -288,6 +391,7 @@ def _lines(plan: Plan, rows: list[tuple[KpiProgress, Evaluation]]) -> list[dict[
                 "kpi": r.kpi.title,
                 "grade": f"{GRADE_SYMBOL[ev.grade]} {GRADE_LABEL[ev.grade]}",
                 "year": fiscal_label(ev.year) if ev.year else "",
+                "in_period": period_class(ev.year, edition),
                 "expected": value_text(r.kpi, ev.expected) if ev.expected is not None else "—",
                 "actual": (value_text(r.kpi, ev.actual) if ev.actual is not None else "—")
                 + ("（速報）" if rec and rec.provisional else ""),
@@ -312,6 +416,101 @@ REPORT_COLUMNS = (
 )
 
 
+@dataclass(frozen=True)
+class Report:
+    """The 連携会議 material of one fiscal year, before it is written as md, csv or html."""
+
+    title: str  # 推進管理 H28(2016)年度 評価（道南連携地域）; a year outside the period says so
+    edition: str | None  # the edition and its period, and whether the year is in it
+    note: str  # as of / 実績未登録
+    counts: str  # 評価の内訳
+    lines: list[dict[str, str]]  # every KPI, in plan order
+    late: list[dict[str, str]]  # those graded C, D or 未達成
+    edition_about: tuple[tuple[str, str], ...] = ()  # the CSV's leading columns
+
+
+def _report_edition(edition: Edition | None, year: int) -> str | None:
+    """``連携地域別政策展開方針（平成28年度〜）・対象期間：…``, and whether ``year`` is outside it."""
+    if edition is None:
+        return None
+    outside = "" if in_period(edition, year) else f"。{fiscal_label(year)}年度は{OUT_OF_PERIOD}です"
+    return f"{edition_text(edition)}{outside}。"
+
+
+def make_report(
+    plan: Plan, actuals: Actuals, year: int, region: str | None, thresholds: Thresholds,
+    edition: Edition | None = None,
+) -> Report:
+    """What the 連携会議 material for ``year`` says: KPIs graded C, D or 未達成 first, then all."""
+    rows = report_rows(plan, actuals, year, region, thresholds)
+    lines = _lines(plan, rows, edition)
+    late = [ln for (_, ev), ln in zip(rows, lines, strict=True) if ev.grade in ("C", "D", "未達成")]
+    scope = plan.region(region).name + "連携地域" if region else "全道"
+    mark = period_mark(year, edition)
+    as_of = actuals.as_of
+    note = (f"実績の公表日は {as_of.isoformat()} まで。" if as_of
+            else f"{NO_ACTUALS}：実績値が登録されていません。")
+    counts = {g: sum(ev.grade == g for _, ev in rows) for g in GRADES}
+    count_text = "、".join(f"{GRADE_SYMBOL[g]} {GRADE_LABEL[g]} {n}件" for g, n in counts.items() if n)
+    return Report(f"推進管理 {fiscal_label(year)}年度{mark} 評価（{scope}）", _report_edition(edition, year),
+                  note, count_text or "なし", lines, late, csv_columns(edition))
+
+
+def _by_project(lines: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    by_project: dict[str, list[dict[str, str]]] = {}
+    for ln in lines:
+        by_project.setdefault(ln["project"], []).append(ln)
+    return by_project
+
+
+def report_csv(r: Report) -> str:
+    """One row per KPI, the late ones first; 方針・対象期間 lead every row, and 対象期間内外 says
+    whether the row's 評価年度 is in the period."""
+    header = ["kpi_id", "連携地域", "プロジェクト", *(h for _, h in REPORT_COLUMNS), "評価年度",
+              PERIOD_COLUMN]
+    cells = (
+        [ln["id"], ln["region"], formula_safe(ln["project"]),
+         *(formula_safe(ln[c]) for c, _ in REPORT_COLUMNS), ln["year"], ln["in_period"]]
+        for ln in sorted(r.lines, key=lambda x: x not in r.late)
+    )
+    return excel_csv(header, cells, about=r.edition_about)
+
+
+def report_md(r: Report) -> str:
+    md = [f"# {r.title}", ""]
+    md += [r.edition, ""] if r.edition else []
+    md += [r.note, "", f"評価の内訳：{r.counts}", ""]
+    md += ["## 遅れている KPI（C・D・未達成）", ""]
+    md += _md_table(r.late) if r.late else ["なし", ""]
+    for project, items in _by_project(r.lines).items():
+        md += [f"## {project}", "", *_md_table(items)]
+    return "\n".join(md)
+
+
+def report_html(r: Report) -> str:
+    e = html.escape
+    about = f"{r.title}：KPI ごとの評価と実績" + (f"。{r.edition}" if r.edition else "")
+    parts = [
+        '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<meta name="description" content="{e(about)}">'
+        f"<title>{e(r.title)}</title></head><body><main>",
+        f"<h1>{e(r.title)}</h1>",
+        f'<p class="edition">{e(r.edition)}</p>' if r.edition else "",
+        f"<p>{e(r.note)}</p>",
+        f"<p>評価の内訳：{e(r.counts)}</p>",
+        "<h2>遅れている KPI（C・D・未達成）</h2>",
+        _html_table(r.late) if r.late else "<p>なし</p>",
+    ]
+    for project, items in _by_project(r.lines).items():
+        parts += [f"<h2>{e(project)}</h2>", _html_table(items)]
+    parts.append("</main></body></html>")
+    return "\n".join(p for p in parts if p)
+
+
+REPORT_FORMATS = {"csv": report_csv, "md": report_md, "html": report_html}
+
+
 def build_report(
     plan: Plan,
     actuals: Actuals,
@@ -320,57 +519,14 @@ def build_report(
     thresholds: Thresholds,
     fmt: str,
     today: dt.date | None = None,
+    *,
+    edition: Edition | None = None,
 ) -> str:
-    """The 連携会議 material for ``year``: KPIs graded C or D first, then per project."""
-    rows = report_rows(plan, actuals, year, region, thresholds)
-    lines = _lines(plan, rows)
-    late = [ln for (_, ev), ln in zip(rows, lines, strict=True) if ev.grade in ("C", "D", "未達成")]
-    scope = plan.region(region).name + "連携地域" if region else "全道"
-    title = f"推進管理 {fiscal_label(year)}年度 評価（{scope}）"
-    as_of = actuals.as_of
-    note = (
-        f"実績の公表日は {as_of.isoformat()} まで。"
-        if as_of
-        else f"{NO_ACTUALS}：実績値が登録されていません。"
-    )
-    counts = {g: sum(ev.grade == g for _, ev in rows) for g in GRADES}
-    count_text = "、".join(f"{GRADE_SYMBOL[g]} {GRADE_LABEL[g]} {n}件" for g, n in counts.items() if n)
-    by_project: dict[str, list[dict[str, str]]] = {}
-    for ln in lines:
-        by_project.setdefault(ln["project"], []).append(ln)
-    if fmt == "csv":
-        header = ["kpi_id", "連携地域", "プロジェクト", *(h for _, h in REPORT_COLUMNS), "評価年度"]
-        cells = (
-            [ln["id"], ln["region"], formula_safe(ln["project"]),
-             *(formula_safe(ln[c]) for c, _ in REPORT_COLUMNS), ln["year"]]
-            for ln in sorted(lines, key=lambda x: x not in late)
-        )
-        return excel_csv(header, cells)
-    if fmt == "md":
-        md = [f"# {title}", "", note, "", f"評価の内訳：{count_text or 'なし'}", ""]
-        md += ["## 遅れている KPI（C・D・未達成）", ""]
-        md += _md_table(late) if late else ["なし", ""]
-        for project, items in by_project.items():
-            md += [f"## {project}", "", *_md_table(items)]
-        return "\n".join(md)
-    if fmt == "html":
-        e = html.escape
-        parts = [
-            '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
-            '<meta name="viewport" content="width=device-width, initial-scale=1">'
-            f'<meta name="description" content="{e(title)}：KPI ごとの評価と実績">'
-            f"<title>{e(title)}</title></head><body><main>",
-            f"<h1>{e(title)}</h1>",
-            f"<p>{e(note)}</p>",
-            f"<p>評価の内訳：{e(count_text or 'なし')}</p>",
-            "<h2>遅れている KPI（C・D・未達成）</h2>",
-        ]
-        parts.append(_html_table(late) if late else "<p>なし</p>")
-        for project, items in by_project.items():
-            parts += [f"<h2>{e(project)}</h2>", _html_table(items)]
-        parts.append("</main></body></html>")
-        return "\n".join(parts)
-    raise ValueError(f"format: must be md, csv or html, not {fmt!r}")
+    """The 連携会議 material for ``year`` as md, csv or html; it names ``edition`` and its period
+    first, and says when ``year`` is outside that period."""
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"format: must be md, csv or html, not {fmt!r}")
+    return REPORT_FORMATS[fmt](make_report(plan, actuals, year, region, thresholds, edition))
 
 
 def _md(text: str) -> str:

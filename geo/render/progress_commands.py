@@ -1,7 +1,9 @@
 """``hokkaido-map progress template|import|report``: the yearly review from the command line.
 
 Kept apart from :mod:`geo.cli` so each can be called (and tested) without argument parsing.
-``import`` validates everything first and writes only when there is no error, atomically.
+``import`` validates everything first and writes only when there is no error, atomically. Each
+names the edition's period and marks a fiscal year outside it 「対象期間外」 (the report in its
+first lines and its CSV columns; the template and import in what they print).
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from geo.plan.actuals import (
     read_actuals,
 )
 from geo.plan.actuals_model import Actual, Actuals
-from geo.plan.actuals_write import actuals_csv, template_csv
-from geo.plan.edition import edition_folder
+from geo.plan.actuals_write import actuals_csv, template_csv, template_years
+from geo.plan.edition import Edition, edition_folder, edition_of
 from geo.plan.fiscal import fiscal_label, parse_fiscal_year
 from geo.plan.model import DEFAULT_DATA_DIR, load_plan
 from geo.plan.progress import load_thresholds
-from geo.render.progress import build_report
+from geo.render.progress import OUT_OF_PERIOD, build_report, edition_text, in_period, year_text
 
 
 def _report(exc: DataError, err: TextIO) -> None:
@@ -36,26 +38,40 @@ def _report(exc: DataError, err: TextIO) -> None:
         print(problem, file=err)
 
 
+def _template_note(years: list[int], edition: Edition | None) -> str | None:
+    """What the template's years are, against the edition's period (the columns stay: a year
+    outside it may still have actuals)."""
+    if edition is None:
+        return None
+    outside = "、".join(fiscal_label(y) for y in years if not in_period(edition, y))
+    listed = f"。{OUT_OF_PERIOD}の年度：{outside}（列はそのまま、実績も記入できます）" if outside else ""
+    return f"{edition_text(edition)}{listed}"
+
+
 def run_template(
     out_path: str | Path, data_dir: str | Path | None = None, *, err: TextIO | None = None
 ) -> int:
     """Write the sheet a 振興局 fills in (UTF-8 with BOM, so Excel opens it as Japanese text)."""
     err = err or sys.stderr
+    data = Path(data_dir or DEFAULT_DATA_DIR)
     try:
-        plan = load_plan(Path(data_dir or DEFAULT_DATA_DIR))
+        plan = load_plan(data)
+        edition = edition_of(data)
     except DataError as exc:
         _report(exc, err)
         return 1
     names = {r.id: r.name for r in plan.regions}
     write_atomic(Path(out_path), template_csv(plan, names))
     print(f"{out_path}: {len(plan.kpis)} KPIs", file=err)
+    if (note := _template_note(template_years(plan), edition)) is not None:
+        print(note, file=err)
     return 0
 
 
-def _describe(a: Actual) -> str:
+def _describe(a: Actual, edition: Edition | None = None) -> str:
     status = "速報" if a.provisional else "確報"
     when = a.published.isoformat()
-    return f"{a.kpi_id} {fiscal_label(a.fiscal_year)}: {a.written}（{status}、{a.source}、{when}）"
+    return f"{a.kpi_id} {year_text(a.fiscal_year, edition)}: {a.written}（{status}、{a.source}、{when}）"
 
 
 @dataclass(frozen=True)
@@ -102,12 +118,12 @@ def _source_problem(source: Path, folder: Path) -> str | None:
     return None
 
 
-def _print_import(found: ImportPlan, out: TextIO) -> None:
+def _print_import(found: ImportPlan, out: TextIO, edition: Edition | None = None) -> None:
     for a in found.added:
-        print(f"+ {_describe(a)}", file=out)
+        print(f"+ {_describe(a, edition)}", file=out)
     for old, a in found.changed:
         print(
-            f"~ {_describe(old)} → {a.written}（{'速報' if a.provisional else '確報'}、"
+            f"~ {_describe(old, edition)} → {a.written}（{'速報' if a.provisional else '確報'}、"
             f"{a.source}、{a.published.isoformat()}）",
             file=out,
         )
@@ -145,6 +161,7 @@ def run_import(
         folder = edition_folder(Path(data_dir or DEFAULT_DATA_DIR))  # the newest edition's
         plan = load_plan(folder)
         existing = read_actuals(actual_files(folder), plan, today=today)
+        edition = edition_of(folder)
     except DataError as exc:
         print("the data folder has errors; fix them first:", file=err)
         _report(exc, err)
@@ -158,7 +175,7 @@ def run_import(
         _report(DataErrors(list(found.problems)), err)
         print(f"{source}: {len(found.problems)} error(s); nothing was written", file=err)
         return 1
-    _print_import(found, out)
+    _print_import(found, out, edition)
     if dry_run:
         print("--dry-run: nothing was written", file=out)
     elif found.added or found.changed:
@@ -189,6 +206,7 @@ def run_report(
         plan = load_plan(data)
         actuals = Actuals(records=tuple(read_actuals(actual_files(data), plan, today=today)))
         thresholds = load_thresholds(data)
+        edition = edition_of(data)
     except DataError as exc:
         _report(exc, err)
         return 1
@@ -200,6 +218,6 @@ def run_report(
                 f"--region: no 連携地域 {region!r} (known: {', '.join(r.id for r in plan.regions)})", file=err
             )
             return 2
-    text = build_report(plan, actuals, fy, region, thresholds, fmt)
+    text = build_report(plan, actuals, fy, region, thresholds, fmt, edition=edition)
     out.write(text if text.endswith("\n") else text + "\n")
     return 0

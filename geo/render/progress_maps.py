@@ -2,13 +2,15 @@
 
 Built with the Folium helpers of :mod:`geo.render.maps` (``new_map``, ``TopoLayer``, ``Feature``,
 ``layer_options``, ``Legend``); the tooltip and the page's table carry the counts per grade, so
-nothing is told by colour alone. Every legend has a 「実績なし」 class.
+nothing is told by colour alone. Every legend has a 「実績なし」 class. Given the edition, a year
+outside its period is named 「対象期間外」 in the tooltip, the legend and the summary.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from geo.plan.edition import Edition
 from geo.plan.fiscal import fiscal_label
 from geo.plan.model import Project
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL, GRADES, AreaSummary, Evaluation
@@ -24,7 +26,7 @@ from geo.render.maps import (
     layer_options,
     new_map,
 )
-from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR
+from geo.render.progress import GRADE_COLORS, NO_ACTUAL_COLOR, period_mark
 
 PROGRESS_LEVELS = {"subprefectures": "振興局", "regions": "連携地域"}
 # Share of graded KPIs that are 達成 or A 順調: four classes on a colour-blind-safe ramp.
@@ -70,17 +72,20 @@ def area_progress_map(
     links: Mapping[str, str] | None = None,
     *,
     embed: bool = False,
+    edition: Edition | None = None,
 ) -> MapView:
-    """振興局 or 連携地域 coloured by the share of their KPIs on track in ``year``."""
+    """振興局 or 連携地域 coloured by the share of their KPIs on track in ``year`` (named
+    「対象期間外」 when outside ``edition``'s period)."""
     h = ctx.atlas.hierarchy
     names = (
         {s.short: s.name for s in h.subprefectures}
         if level == "subprefectures"
         else {r.id: r.full_name for r in h.regions}
     )
+    when = f"{fiscal_label(year)}年度{period_mark(year, edition)}"  # H27(2015)年度（対象期間外）
     feats = {}
     for key, s in summaries.items():
-        tip = (names[key], f"{fiscal_label(year)}年度", share_text(s), *counts_text(s))
+        tip = (names[key], when, share_text(s), *counts_text(s))
         feats[key] = Feature(tip, href=(links or {}).get(key), color=share_color(s.share))
     m = new_map(f"progress-{level}-{year}", embed=embed)
     TopoLayer(
@@ -97,12 +102,12 @@ def area_progress_map(
     ).add_to(m)
     items = tuple(LegendItem(c, f"順調以上の割合 {lab}") for _, c, lab in SHARE_CLASSES)
     legend = Legend(
-        f"順調以上（達成・A）の KPI の割合（{fiscal_label(year)}年度）",
+        f"順調以上（達成・A）の KPI の割合（{when}）",
         (*items, LegendItem(NO_ACTUAL_COLOR, f"{NO_ACTUALS_LABEL}（評価できる KPI がない）")),
     )
     graded = sum(s.share is not None for s in summaries.values())
     summary = (
-        f"{PROGRESS_LEVELS[level]}ごとに、及ぶプロジェクトの KPI のうち{fiscal_label(year)}年度に"
+        f"{PROGRESS_LEVELS[level]}ごとに、及ぶプロジェクトの KPI のうち{when}に"
         f"順調以上（達成・A 順調）のものの割合で色分けした地図。{len(summaries)}地域のうち"
         f"{graded}地域に評価できる実績があります。"
     )

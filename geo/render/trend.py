@@ -3,6 +3,8 @@
 Drawn from :func:`geo.render.progress.trend_json`. Every series differs in shape, not only in
 colour (base ■, target ◆, actual ●, provisional ○ 速報, expected dashed line); the ``<title>`` and
 ``<desc>`` say what the chart shows, and the page puts the same numbers in a table beside it.
+Given the edition, the fiscal years outside its period are shaded and labelled 「対象期間外」 (the
+words are on the chart; the shade only repeats them), and the ``<desc>`` names the period.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from geo.plan.edition import Edition
 from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL
+from geo.render.progress import OUT_OF_PERIOD, in_period, period_mark, period_text
 
 W, H = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 84, 20, 24, 64
 INK, EXPECTED, ACTUAL, TARGET = "#252525", "#737373", "#0072B2", "#D55E00"
+OUTSIDE = "#ececec"  # the shade behind years outside the edition's period
 
 
 def _fmt(value: float, factor: int, unit: str) -> str:
@@ -67,6 +72,48 @@ def _frame(data: dict[str, Any], series: Series, factor: int) -> tuple[_Frame, l
     return _Frame(x0, x1, lo, hi), ticks
 
 
+def _axis_years(f: _Frame) -> range:
+    """The fiscal years labelled under the plot."""
+    return range(int(f.x0) + (0 if f.x0 == int(f.x0) else 1), int(f.x1) + 1)
+
+
+def _runs(years: list[int]) -> list[tuple[int, int]]:
+    """Consecutive years as (first, last) runs: [2014, 2015, 2021] → [(2014, 2015), (2021, 2021)]."""
+    runs: list[tuple[int, int]] = []
+    for y in years:
+        if runs and runs[-1][1] == y - 1:
+            runs[-1] = (runs[-1][0], y)
+        else:
+            runs.append((y, y))
+    return runs
+
+
+def _outside(f: _Frame, edition: Edition | None) -> list[int]:
+    """The chart's years outside the edition's period."""
+    return [y for y in _axis_years(f) if not in_period(edition, y)]
+
+
+def _band_label(x0: float, x1: float) -> str:
+    """The words 対象期間外 at the top of a shade: one line, or two (対象 / 期間外) in a narrow one."""
+    cx, lines = round((x0 + x1) / 2, 1), [OUT_OF_PERIOD] if x1 - x0 >= 56 else ["対象", "期間外"]
+    spans = "".join(f'<tspan x="{cx}" dy="{0 if i == 0 else 12}">{t}</tspan>' for i, t in enumerate(lines))
+    return (f'<text class="period-band-label" x="{cx}" y="{TOP + 14}" text-anchor="middle" font-size="10" '
+            f'fill="{INK}">{spans}</text>')
+
+
+def _period_bands(f: _Frame, outside: list[int]) -> list[str]:
+    """A shade over each run of years outside the period, with the words 対象期間外 at its top."""
+    out = []
+    for first, last in _runs(outside):
+        x0, x1 = max(f.x(first - 0.5), LEFT), min(f.x(last + 0.5), LEFT + f.pw)
+        out.append(
+            f'<rect class="period-band" x="{x0}" y="{TOP}" width="{round(x1 - x0, 1)}" '
+            f'height="{f.ph}" fill="{OUTSIDE}"/>'
+        )
+        out.append(_band_label(x0, x1))
+    return out
+
+
 def _grid(f: _Frame, ticks: list[float], factor: int, unit: str) -> list[str]:
     """Value grid lines with their labels, and the fiscal years under the plot."""
     out = []
@@ -76,7 +123,7 @@ def _grid(f: _Frame, ticks: list[float], factor: int, unit: str) -> list[str]:
             f'<text x="{LEFT - 6}" y="{f.y(v) + 4}" text-anchor="end" font-size="11" fill="{INK}">'
             f"{escape(_fmt(v, factor, unit))}</text>"
         )
-    for yr in range(int(f.x0) + (0 if f.x0 == int(f.x0) else 1), int(f.x1) + 1):
+    for yr in _axis_years(f):
         label = fiscal_label(yr)
         out.append(
             f'<text x="{f.x(yr)}" y="{TOP + f.ph + 16}" text-anchor="middle" font-size="11" '
@@ -113,8 +160,9 @@ def _plan_marks(f: _Frame, base: dict[str, Any] | None, target: dict[str, Any], 
     return out
 
 
-def _actual_marks(f: _Frame, series: Series, factor: int, unit: str) -> list[str]:
-    """The actuals: a line through them, ● per 確報 and ○ with the word 速報 per provisional one."""
+def _actual_marks(f: _Frame, series: Series, factor: int, unit: str, edition: Edition | None) -> list[str]:
+    """The actuals: a line through them, ● per 確報 and ○ with the word 速報 per provisional one;
+    the tooltip of one outside the period says 対象期間外."""
     out = []
     if len(series) > 1:
         path = " ".join(f"{f.x(yr)},{f.y(v)}" for yr, v, _ in series)
@@ -122,7 +170,8 @@ def _actual_marks(f: _Frame, series: Series, factor: int, unit: str) -> list[str
     for yr, v, p in series:
         prov = bool(p["provisional"])
         fill = "#ffffff" if prov else ACTUAL
-        tip = f"実績 {p['label']}：{_fmt(v, factor, unit)}" + ("（速報）" if prov else "")
+        tip = f"実績 {p['label']}{period_mark(yr, edition)}：{_fmt(v, factor, unit)}"
+        tip += "（速報）" if prov else ""
         cls = "actual provisional" if prov else "actual"
         out.append(
             f'<circle class="{cls}" cx="{f.x(yr)}" cy="{f.y(v)}" r="6" fill="{fill}" stroke="{ACTUAL}" '
@@ -145,22 +194,27 @@ _LEGEND = (
 )
 
 
-def _legend() -> list[str]:
-    """Shapes and words under the chart, left to right."""
+def _legend(outside: bool) -> list[str]:
+    """Shapes and words under the chart, left to right (the shade's only when there is one)."""
     out, lx, ly = [], LEFT, H - 14
-    for kind, text in _LEGEND:
+    for kind, text in (*_LEGEND, *((("shade", OUT_OF_PERIOD),) if outside else ())):
         out.append(_LEGEND_MARKS[kind].format(**_mark_args(lx, ly)))
         out.append(f'<text x="{lx + 18}" y="{ly}" font-size="11" fill="{INK}">{escape(text)}</text>')
         lx += 30 + len(text) * 11
     return out
 
 
-def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident: str = "trend") -> str:
-    """The chart; ``factor`` and ``unit`` show values as the KPI writes them (万人 → ÷10⁴)."""
+def trend_svg(
+    data: dict[str, Any], title: str, factor: int, unit: str, *, ident: str = "trend",
+    edition: Edition | None = None,
+) -> str:
+    """The chart; ``factor`` and ``unit`` show values as the KPI writes them (万人 → ÷10⁴). With
+    ``edition``, the years outside its period are shaded and labelled 対象期間外."""
     series = _series(data)
     frame, ticks = _frame(data, series, factor)
+    outside = _outside(frame, edition)
     tid, did = f"{ident}-title", f"{ident}-desc"
-    desc = _description(data, series, factor, unit)
+    desc = _description(data, series, factor, unit) + _period_description(edition, outside)
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="trend" role="img" viewBox="0 0 {W} {H}" '
         f'width="100%" style="min-width:520px;max-width:{W}px" aria-labelledby="{tid} {did}">',
@@ -168,10 +222,11 @@ def trend_svg(data: dict[str, Any], title: str, factor: int, unit: str, *, ident
         f'<desc id="{did}">{escape(desc)}</desc>',
         f'<rect x="{LEFT}" y="{TOP}" width="{frame.pw}" height="{frame.ph}" fill="#ffffff" '
         'stroke="#bdbdbd"/>',
+        *_period_bands(frame, outside),
         *_grid(frame, ticks, factor, unit),
         *_plan_marks(frame, data["base"], data["target"], factor, unit),
-        *_actual_marks(frame, series, factor, unit),
-        *_legend(),
+        *_actual_marks(frame, series, factor, unit, edition),
+        *_legend(bool(outside)),
         "</svg>",
     ]
     return "\n".join(out)
@@ -185,11 +240,12 @@ _LEGEND_MARKS = {
     "dot": '<circle cx="{x5}" cy="{y4}" r="5" fill="{actual}"/>',
     "ring": '<circle cx="{x5}" cy="{y4}" r="5" fill="#ffffff" stroke="{actual}" stroke-width="2"/>',
     "diamond": '<path d="M{x5} {y11}L{x12} {y4}L{x5} {y3}L{xm2} {y4}Z" fill="{target}"/>',
+    "shade": '<rect x="{x}" y="{y9}" width="10" height="10" fill="{outside}" stroke="#bdbdbd"/>',
 }
 
 
 def _mark_args(x: int, y: int) -> dict[str, object]:
-    colours = {"ink": INK, "expected": EXPECTED, "actual": ACTUAL, "target": TARGET}
+    colours = {"ink": INK, "expected": EXPECTED, "actual": ACTUAL, "target": TARGET, "outside": OUTSIDE}
     return {
         **colours,
         "x": x,
@@ -245,3 +301,11 @@ def _description(data: dict[str, Any], series: Series, factor: int, unit: str) -
     else:
         parts.append("実績未登録")
     return "。".join(parts) + "。"
+
+
+def _period_description(edition: Edition | None, outside: list[int]) -> str:
+    """``対象期間：平成28年度〜概ね令和2年度（H26・H27 は対象期間外）。``; nothing without an edition."""
+    if edition is None:
+        return ""
+    years = "・".join(fiscal_label(y).split("(")[0] for y in outside)
+    return period_text(edition) + (f"（{years} は{OUT_OF_PERIOD}）" if outside else "") + "。"

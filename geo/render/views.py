@@ -20,6 +20,7 @@ from geo.atlas.model import Atlas, Municipality
 from geo.csvfile import excel_csv, formula_safe
 from geo.plan.actuals_model import kpi_id as actual_kpi_id
 from geo.plan.coverage import Coverage
+from geo.plan.edition import Edition, csv_columns
 from geo.plan.kpi import KPI
 from geo.plan.model import Plan, Project, kpi_to_json, project_to_json
 from geo.plan.queries import cross_region_projects, kpi_families, shared_projects_matrix
@@ -367,8 +368,9 @@ def overlap_json(atlas: Atlas, plan: Plan) -> dict[str, object]:
     }
 
 
-def coverage_csv(atlas: Atlas, plan: Plan, coverage: Coverage) -> str:
-    """The project ↔ municipality table, one row per pair, UTF-8 with BOM for spreadsheet apps."""
+def coverage_csv(atlas: Atlas, plan: Plan, coverage: Coverage, edition: Edition | None = None) -> str:
+    """The project ↔ municipality table, one row per pair, UTF-8 with BOM for spreadsheet apps;
+    led by the edition's 方針 and 対象期間 columns when it is given."""
     names = {m.code: m for m in atlas.municipalities}
 
     def rows() -> Iterator[list[object]]:
@@ -380,4 +382,4 @@ def coverage_csv(atlas: Atlas, plan: Plan, coverage: Coverage) -> str:
                        m.full_name, m.subprefecture, m.region, int(project.cross_region)]
 
     return excel_csv(["project_id", "project_name", "project_region", "code", "code6", "municipality",
-                      "subprefecture", "region", "cross_region"], rows())
+                      "subprefecture", "region", "cross_region"], rows(), about=csv_columns(edition))

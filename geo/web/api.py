@@ -199,18 +199,18 @@ _search_lock = threading.Lock()
 
 
 def search_index() -> SearchIndex:
-    """One per app, built on first use (the postal readings take ~0.1 s) and kept for the app's
-    life: not in the evictable map memo, where a flood of map requests would push it out and the
-    next search would read the postal data again."""
-    ext = current_app.extensions
-    if "search_index" not in ext:
+    """One per edition's mount, built on first use (the postal readings take ~0.1 s) and kept
+    for the app's life: not in the evictable map memo, where a flood of map requests would push
+    it out and the next search would read the postal data again. Bounded by the editions."""
+    indexes = current_app.extensions.setdefault("search_index", {})
+    s = state()
+    if s.mount not in indexes:
         with _search_lock:
-            if "search_index" not in ext:
-                s = state()
+            if s.mount not in indexes:
                 # The readings file travels with the plan data, like hierarchy.yaml (load_state).
                 readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
-                ext["search_index"] = SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings))
-    return ext["search_index"]
+                indexes[s.mount] = SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings))
+    return indexes[s.mount]
 
 
 def _hit_url(kind: str, ident: str) -> str:

@@ -54,7 +54,7 @@ def _csv(kind: str, key: str) -> Response | BaseResponse:
     if moved is not None:
         return moved
     body = s.memo(("area-csv", kind, area.id),
-                  lambda: area_csv(s.atlas, s.plan, area).encode("utf-8"))
+                  lambda: area_csv(s.atlas, s.plan, area, s.edition).encode("utf-8"))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename={kind}-{area.id}-projects.csv"})
 

@@ -21,9 +21,10 @@ import rcssmin
 import rjsmin
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_gesturehandling as xs_gesture
-from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, send_from_directory
 
 from geo.errors import DataError
+from geo.web.editions import site_url
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -122,13 +123,14 @@ def _setup(setup_state) -> None:  # type: ignore[no-untyped-def]
     app.jinja_env.globals["bundle_url"] = bundle_url
 
 
+# At the site's root from every edition's pages (geo.web.editions): one cached copy for all.
 def asset_url(lib: str, filename: str) -> str:
-    return url_for("assets.asset", lib=lib, filename=filename, v=_libs()[lib].version)
+    return site_url("assets.asset", lib=lib, filename=filename, v=_libs()[lib].version)
 
 
 def bundle_url(name: str) -> str:
     bundle = current_app.extensions["hokkaido_map_bundles"][name]
-    return url_for("assets.bundle", name=name, v=bundle.version)
+    return site_url("assets.bundle", name=name, v=bundle.version)
 
 
 @bp.get("/assets/bundle/<name>")

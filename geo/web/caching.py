@@ -236,7 +236,7 @@ def page_query(*names: str) -> Callable[[F], F]:
 
 
 def _cache_key() -> str | None:
-    """The normalized URL (decoded path, sorted query) of a page worth keeping, else None.
+    """The normalized URL (script root, decoded path, sorted query) of a page worth keeping, else None.
 
     Any other query (``/?x=1``, ``/town/01100?level=x`` on a view that does not read ``level``,
     ``?v=`` of another version) is rendered but never stored, so a flood of made-up URLs can
@@ -252,7 +252,8 @@ def _cache_key() -> str | None:
         if args["v"] != state().version:
             return None
     query = "&".join(f"{k}={args[k]}" for k in sorted(args))
-    return f"{request.path}?{query}"
+    # The script root too: an edition's pages (/editions/<id>/…) have the bare pages' paths.
+    return f"{request.script_root}{request.path}?{query}"
 
 
 def init_app(app: Flask) -> None:

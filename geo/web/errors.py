@@ -11,4 +11,8 @@ def passthrough_headers(exc: HTTPException) -> list[tuple[str, str]]:
 
 
 def json_error(exc: HTTPException) -> tuple[dict, int, list[tuple[str, str]]]:
-    return {"error": exc.description or exc.name}, exc.code or 500, passthrough_headers(exc)
+    """``{"error": …}``; a 404 of a project another edition has also says where (``elsewhere``)."""
+    from geo.web.editions import elsewhere_json
+
+    code = exc.code or 500
+    return elsewhere_json({"error": exc.description or exc.name}, code), code, passthrough_headers(exc)

@@ -14,6 +14,7 @@ from geo.errors import UnknownCodeError
 from geo.render import pages as data
 from geo.render.pages import Page
 from geo.render.views import LEVEL_LABELS, LEVELS, overview_arg
+from geo.web.editions import elsewhere
 from geo.web.errors import json_error, passthrough_headers
 from geo.web.maps import canonical
 from geo.web.state import State, state
@@ -101,7 +102,7 @@ def coverage_csv() -> Response:
     from geo.render.views import coverage_csv as build_csv
 
     s = state()
-    body = s.memo(("csv",), lambda: build_csv(s.atlas, s.plan, s.coverage).encode("utf-8"))
+    body = s.memo(("csv",), lambda: build_csv(s.atlas, s.plan, s.coverage, edition=s.edition).encode("utf-8"))
     return Response(body, mimetype="text/csv", headers={
         "Content-Disposition": "attachment; filename=project-municipality.csv"})
 
@@ -120,7 +121,8 @@ def _http_error(exc: HTTPException):  # type: ignore[no-untyped-def]
     code = exc.code or 500
     if request.path.startswith("/api/") or request.path == "/api":
         return json_error(exc)
-    page = render_template("error.html", code=code, message=exc.description or exc.name)
+    others = elsewhere() if code == 404 else []  # a project of another edition
+    page = render_template("error.html", code=code, message=exc.description or exc.name, elsewhere=others)
     return page, code, passthrough_headers(exc)
 
 

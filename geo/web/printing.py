@@ -1,13 +1,15 @@
 """``/print/<map>.png|.svg``: the static maps of :mod:`geo.render.printing` for reports and slides.
 
-Register with ``app.register_blueprint(printing.bp)``. One :class:`Printer` per app, built on
+Register with ``app.register_blueprint(printing.bp)``. One :class:`Printer` per plan edition the
+app serves (``/editions/<id>/print/…`` prints that edition, and every page names it), built on
 first use (matplotlib is not imported by requests that never print); it memoizes every map.
 
 Prints must never tie up the threads that serve pages (drawing one takes seconds; many clients
 asking for different prints would otherwise leave ``/healthz`` waiting). So, in order:
 
 1. a file made by ``hokkaido-map print DIR`` or ``export --with-print`` (``PRINT_DIR``, e.g.
-   ``site/print``) is sent as it is, without any lock;
+   ``site/print``) is sent as it is, without any lock — for the default edition only: those
+   commands print it, and a file names its edition;
 2. a map already drawn by this process is sent from the printer's memo, without any lock;
 3. otherwise it is drawn by one of ``PRINT_WORKERS`` drawing slots, with at most
    ``PRINT_QUEUE`` more requests waiting; past that the answer is at once
@@ -25,7 +27,7 @@ from urllib.parse import quote
 from flask import Blueprint, Flask, Response, abort, current_app, send_file
 from werkzeug.security import safe_join
 
-from geo.web.state import state
+from geo.web.state import State, state
 
 bp = Blueprint("printing", __name__, url_prefix="/print")
 _lock = threading.Lock()
@@ -34,17 +36,29 @@ PRINT_QUEUE = 2
 RETRY_AFTER = 5  # s; a print takes 0.15–0.3 s, so the queue has drained by then
 
 
+def _is_default(st: State) -> bool:
+    """Whether ``st`` is of the edition the bare URLs serve (also mounted at /editions/<its id>)."""
+    return st.edition == current_app.extensions["hokkaido_map"].edition
+
+
 def get_printer():
-    """The app's Printer (atlas + plan of the app's state)."""
+    """The Printer of this request's edition (atlas + plan + edition of its state).
+
+    The default edition's is ``extensions["printer"]``, the others' are in ``"edition_printers"``
+    by id: a print names its edition, so two editions never share one."""
     from geo.render.printing import Printer
 
+    st = state()
     ext = current_app.extensions
-    if "printer" not in ext:
+    if _is_default(st) or st.edition is None:
+        printers, key = ext, "printer"
+    else:
+        printers, key = ext.setdefault("edition_printers", {}), st.edition.id
+    if key not in printers:
         with _lock:
-            if "printer" not in ext:
-                st = state()
-                ext["printer"] = Printer(st.atlas, st.plan, st.coverage, kinds=st.kinds)
-    return ext["printer"]
+            if key not in printers:
+                printers[key] = Printer(st.atlas, st.plan, st.coverage, kinds=st.kinds, edition=st.edition)
+    return printers[key]
 
 
 def _slots(app: Flask) -> threading.BoundedSemaphore:
@@ -73,7 +87,7 @@ def index() -> dict:
 
 def _stored_file(map_id: str, fmt: str) -> Path | None:
     folder = current_app.config.get("PRINT_DIR")
-    if not folder:
+    if not folder or not _is_default(state()):
         return None
     joined = safe_join(str(folder), f"{map_id}.{fmt}")  # map_id is a known id; belt and braces
     return Path(joined) if joined and Path(joined).is_file() else None
@@ -108,18 +122,21 @@ def map_file(map_id: str, fmt: str) -> Response:
 
 def memoized_print(key: tuple, name: str, fmt: str, draw: Callable[[str], bytes]) -> Response:
     """A print the app draws on request (the 推進管理 maps): from the app's bounded memo, or
-    ``draw(fmt)`` in a drawing slot; 404 for an unknown format. ``key`` must be canonical."""
+    ``draw(fmt)`` in a drawing slot; 404 for an unknown format. ``key`` must be canonical.
+
+    Kept per edition: the editions' states share one memo, and a print names its edition."""
     from geo.render.printing import MEDIA_TYPES
 
     if fmt not in MEDIA_TYPES:
         abort(404)
     s = state()
-    body = s.maps.get((*key, fmt))
+    stored = ("print", s.edition.id if s.edition else None, *key, fmt)
+    body = s.maps.get(stored)
     if body is None:
         drawn = draw_in_slot(lambda: draw(fmt))
         if isinstance(drawn, Response):
             return drawn
-        body = s.maps.put((*key, fmt), drawn)
+        body = s.maps.put(stored, drawn)
     return Response(body, mimetype=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f"inline; filename={name}.{fmt}"})
 

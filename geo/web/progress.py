@@ -2,23 +2,35 @@
 
 Everything is computed from the app's immutable model (plan, actuals, thresholds) and memoized
 there (:mod:`geo.render.model`); no request reads a file. With no actuals every screen says
-実績未登録. The page and its JSON twin are one data function (:mod:`geo.render.pages`).
+実績未登録. The page and its JSON twin are one data function (:mod:`geo.render.pages`), plus the
+edition's period: every fiscal year shown or listed says whether it is in it (``in_period``,
+「対象期間外」), and the report and the CSV name the edition.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, abort, request, url_for
 
 from geo.plan.actuals_model import plan_kpis
+from geo.plan.edition import period_label
 from geo.plan.fiscal import FY_MAX, FY_MIN
 from geo.plan.progress import area_summaries
 from geo.render import pages as data
 from geo.render import progress_maps
 from geo.render.model import default_year, progress_row, year_grades
-from geo.render.pages import ProgressQuery, progress_table, region_names
-from geo.render.progress import SORT_KEYS, build_report, progress_csv
+from geo.render.pages import Page, ProgressQuery, progress_table, region_names
+from geo.render.progress import (
+    SORT_KEYS,
+    build_report,
+    in_period,
+    progress_csv,
+    progress_with_period,
+    trend_with_period,
+)
 from geo.web.caching import page_query
 from geo.web.state import State, state
 from geo.web.templating import render_embed, render_page, trend_block
@@ -81,6 +93,25 @@ def _known_kpi(kid: str) -> None:
         abort(404, f"no KPI {kid!r}")
 
 
+def _progress_page(s: State, q: ProgressQuery) -> Page:
+    """``/progress``'s data with the edition's period (the page and its JSON twin alike)."""
+    page = data.progress_page(s, url_for, q)
+    return replace(page, data=progress_with_period(page.data, s.edition))
+
+
+def _progress_kpi_page(s: State, kid: str) -> Page:
+    """``/progress/kpi/<id>``'s data with ``in_period`` per year (the page and its JSON twin alike)."""
+    page = data.progress_kpi_page(s, url_for, kid)
+    return replace(page, data=trend_with_period(page.data, s.edition))
+
+
+def _trend(kid: str) -> dict[str, Any]:
+    """A KPI's trend block (:func:`geo.web.templating.trend_block`: each year's ``in_period``,
+    the years outside the period shaded on the chart) and the period's label."""
+    s = state()
+    return {**trend_block(kid), "period_label": period_label(s.edition) if s.edition else None}
+
+
 def kpi_progress_json(kid: str) -> dict[str, Any]:
     """A KPI's latest grade for other JSON twins (/api/kpis/<id>, /api/municipalities/<code>)."""
     return data.kpi_progress_json(state(), url_for, kid)
@@ -105,9 +136,9 @@ def _link(**changes: Any) -> str:
 @page_query("level")
 def index() -> str:
     s = state()
-    page = data.progress_page(s, url_for, _query(s))
+    page = _progress_page(s, _query(s))
     args = request.args.to_dict()
-    return render_page("progress.html", page, prints=(), query=_link,
+    return render_page("progress.html", page, prints=(), query=_link, in_period=partial(in_period, s.edition),
                        json_url=url_for("progress.api", **args), csv_url=url_for("progress.csv_file", **args))
 
 
@@ -115,13 +146,13 @@ def index() -> str:
 @page_query("level")
 def api() -> dict:
     s = state()
-    return data.progress_page(s, url_for, _query(s)).data
+    return _progress_page(s, _query(s)).data
 
 
 @bp.get("/progress.csv")
 def csv_file() -> Response:
     s = state()
-    body = progress_csv(progress_table(s, _query(s)), region_names(s)).encode("utf-8")
+    body = progress_csv(progress_table(s, _query(s)), region_names(s), edition=s.edition).encode("utf-8")
     return Response(
         body, mimetype="text/csv", headers={"Content-Disposition": "attachment; filename=progress.csv"}
     )
@@ -137,7 +168,7 @@ def embed() -> str:
 @bp.get("/progress/kpi/<kid>")
 def kpi(kid: str) -> str:
     _known_kpi(kid)
-    return render_page("progress_kpi.html", data.progress_kpi_page(state(), url_for, kid), t=trend_block(kid))
+    return render_page("progress_kpi.html", _progress_kpi_page(state(), kid), t=_trend(kid))
 
 
 @bp.get("/embed/progress/kpi/<kid>")
@@ -149,7 +180,7 @@ def embed_kpi(kid: str) -> str:
 @bp.get("/api/progress/kpi/<kid>")
 def api_kpi(kid: str) -> dict:
     try:
-        return data.progress_kpi_page(state(), url_for, kid).data
+        return _progress_kpi_page(state(), kid).data
     except KeyError:
         abort(404, f"id: no KPI {kid!r}")
 
@@ -166,7 +197,7 @@ def print_map(level: str, year: int, fmt: str) -> Response:
 
     def draw(fmt: str) -> bytes:
         summaries = area_summaries(s.plan, year_grades(s, year))[level]
-        return progress_print(s.atlas, level, year, summaries, fmt)  # type: ignore[arg-type]
+        return progress_print(s.atlas, level, year, summaries, fmt, edition=s.edition)  # type: ignore[arg-type]
 
     return memoized_print(("progress-print", level, year), f"progress-{level}-{year}", fmt, draw)
 
@@ -180,7 +211,8 @@ def print_kpi(kid: str, fmt: str) -> Response:
     _known_kpi(kid)
     s = state()
     return memoized_print(("grade-print", kid), f"progress-kpi-{kid}", fmt,
-                          lambda fmt: grade_print(s.atlas, progress_row(s, kid), fmt))  # type: ignore[arg-type]
+                          lambda fmt: grade_print(s.atlas, progress_row(s, kid), fmt,  # type: ignore[arg-type]
+                                                  edition=s.edition))
 
 
 @bp.get("/progress/report")
@@ -189,7 +221,7 @@ def report_html() -> Response:
     s = state()
     year = _year_arg(s)
     region, _ = _filters(s)
-    body = build_report(s.plan, s.actuals, year, region, s.thresholds, "html")
+    body = build_report(s.plan, s.actuals, year, region, s.thresholds, "html", edition=s.edition)
     return Response(body, mimetype="text/html")
 
 
@@ -199,4 +231,4 @@ def trend_file(kid: str) -> Response:
     s = state()
     if kid not in plan_kpis(s.plan):
         abort(404, f"no KPI {kid!r}")
-    return Response(str(trend_block(kid)["svg"]), mimetype="image/svg+xml")
+    return Response(str(_trend(kid)["svg"]), mimetype="image/svg+xml")

@@ -1,16 +1,18 @@
 """Every URL of the site, for the static export: derived from the map kinds registry.
 
 For each registered kind and each of its subjects: the page, the embed, the JSON twin and both map
-scripts. Then what no map kind owns: the lists, the CSV tables, the geometry.
+scripts. Then what no map kind owns: the lists, the CSV tables, the geometry. Then the same for
+every other edition, under ``/editions/<id>/``, and the list of editions.
 """
 
 from __future__ import annotations
 
-from flask import url_for
+from flask import Flask, url_for
 
 from geo.render.views import LEVELS
+from geo.web.editions import edition_request_context
 from geo.web.maps import map_script_url, topology_script_url
-from geo.web.state import State
+from geo.web.state import State, edition_states, state
 
 # JSON lists and tables that belong to no single map.
 LISTS = ("pages.kpi_index", "pages.coverage_csv", "api.regions", "api.subprefectures", "api.municipalities",
@@ -38,3 +40,16 @@ def site_urls(s: State) -> list[str]:
     urls += [url_for("areas.subprefecture_csv", key=x.id) for x in hierarchy.subprefectures]
     urls += [url_for("api.subprefecture", key=x.short) for x in hierarchy.subprefectures]  # by short name too
     return list(dict.fromkeys(urls))  # one each, in order (a kind's page may serve many subjects)
+
+
+def every_edition_urls(app: Flask) -> list[str]:
+    """:func:`site_urls` of the default edition (the bare URLs), the editions list and its
+    JSON, then :func:`site_urls` of every other edition under ``/editions/<id>/``, newest first."""
+    with edition_request_context(app, None):
+        default = state().default_edition
+        urls = [*site_urls(state()), url_for("editions.index"), url_for("editions.api_index")]
+        others = [eid for eid in reversed(list(edition_states())) if eid != default]
+    for eid in others:
+        with edition_request_context(app, eid):
+            urls += site_urls(state())
+    return list(dict.fromkeys(urls))

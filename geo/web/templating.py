@@ -25,6 +25,7 @@ from geo.render.pages import Page
 from geo.render.progress import GRADE_COLORS, rate_text, trend_json
 from geo.render.progress_maps import share_text
 from geo.render.trend import trend_svg
+from geo.web.editions import same_page_in, site_url
 from geo.web.maps import map_block
 from geo.web.state import state
 
@@ -97,11 +98,12 @@ def trend_block(kid: str) -> dict[str, Any]:
     """A KPI's trend chart (SVG, memoized) and the data of its table."""
     s = state()
     r = progress_row(s, kid)
-    data = trend_json(r, s.thresholds)
+    data = trend_json(r, s.thresholds, edition=s.edition)
     _, factor = parse_unit(r.kpi.unit_as_written)
     unit = r.kpi.unit_as_written
     title = f"{r.kpi.title}の推移（基準値・見込み・実績・目標値）"
-    svg = s.memo(("trend-svg", kid), lambda: trend_svg(data, title, factor, unit, ident=f"trend-{kid}"))
+    svg = s.memo(("trend-svg", kid), lambda: trend_svg(data, title, factor, unit, ident=f"trend-{kid}",
+                                                       edition=s.edition))
     return {"row": r, "data": data, "svg": Markup(svg), "factor": factor, "unit": unit}
 
 
@@ -115,6 +117,8 @@ def _helpers() -> dict[str, Any]:
     return {
         "credit": CREDIT,
         "edition_note": edition_note(state(), dt.date.today()),
+        "same_page_in": same_page_in,
+        "site_url": site_url,
         "hierarchy": state().atlas.hierarchy,
         "kpi_progress": lambda kid: progress_row(state(), kid).latest,
         "grade_badge": grade_badge,

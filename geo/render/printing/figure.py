@@ -1,9 +1,11 @@
-"""The page of a printed map: figure and axes, title and subtitle, credit line, zoom, and saving."""
+"""The page of a printed map: figure and axes, title and subtitle, edition and credit lines, zoom,
+and saving."""
 
 from __future__ import annotations
 
 import io
 import math
+import textwrap
 import threading
 from collections.abc import Callable
 
@@ -13,16 +15,27 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from geo.atlas.sources import CREDIT
+from geo.plan.edition import Edition, period_label
 from geo.render.printing.style import DPI, RC, SIZE_INCHES, ZOOM_MARGIN, Format
 
 # matplotlib's rc and font caches are process-global: one figure is drawn at a time in a process,
 # whoever draws it (the Printer, the progress maps). Re-entrant: the Printer holds it around its
 # memo check and the drawing (save) takes it again.
 DRAWING = threading.RLock()
+# Full-width characters of the edition line that fit across the page at its 8.5 pt. The band
+# below the map holds two such lines: titles of up to ~100 characters (the shipped one is 21).
+EDITION_LINE_CHARS = 60
 
 
-def compose(title: str, subtitle: str, draw: Callable[[Figure, Axes], None]) -> Figure:
-    """A figure with the map drawn by ``draw`` in its axes, the title above and the credit below.
+def edition_line(edition: Edition) -> str:
+    """``連携地域別政策展開方針（平成28年度〜）・対象期間：平成28年度〜概ね令和2年度``."""
+    return f"{edition.title}・対象期間：{period_label(edition)}"
+
+
+def compose(title: str, subtitle: str, draw: Callable[[Figure, Axes], None],
+            edition: Edition | None = None) -> Figure:
+    """A figure with the map drawn by ``draw`` in its axes, the title above and the credit below;
+    with an ``edition``, the line naming it and its period just above the credit.
 
     Call inside :func:`matplotlib.rc_context` with :data:`~.style.RC` (see :func:`save`)."""
     fig = Figure(figsize=SIZE_INCHES, dpi=DPI)
@@ -32,20 +45,42 @@ def compose(title: str, subtitle: str, draw: Callable[[Figure, Axes], None]) -> 
     draw(fig, ax)
     fig.text(0.5, 0.965, title, ha="center", va="top", fontsize=15)
     fig.text(0.5, 0.915, subtitle, ha="center", va="top", fontsize=10, color="#333")
+    if edition is not None:
+        # In the band below the map (y < 0.08), where no legend or label goes: which plan the map
+        # is of reads with the credit, as a colophon. A longer title of a later edition wraps
+        # upwards, still below the map (by characters: Japanese has no spaces to wrap at).
+        text = "\n".join(textwrap.wrap(edition_line(edition), EDITION_LINE_CHARS))
+        fig.text(0.99, 0.04, text, ha="right", va="bottom", fontsize=8.5, color="#333")
     fig.text(0.99, 0.015, CREDIT, ha="right", va="bottom", fontsize=7.5, color="#333")
     return fig
 
 
-def save(title: str, subtitle: str, draw: Callable[[Figure, Axes], None], fmt: Format) -> bytes:
+def metadata(title: str, fmt: Format, edition: Edition | None = None) -> dict[str, str]:
+    """What the file says about itself besides its pixels or paths.
+
+    Title and credit always: SVG glyphs are drawn as paths (they look the same in every viewer),
+    and a search for the title should still find it. The edition in the fields each format
+    has for it: a PNG's Description text chunk holds the printed line; an SVG's Dublin Core
+    ``relation`` (the document the map is of) the edition's title and ``coverage`` (its
+    temporal extent) its period."""
+    if fmt == "svg":
+        meta = {"Title": title, "Description": CREDIT}
+        if edition is not None:
+            meta |= {"Relation": edition.title, "Coverage": f"対象期間：{period_label(edition)}"}
+        return meta
+    meta = {"Title": title, "Source": CREDIT}
+    if edition is not None:
+        meta["Description"] = edition_line(edition)
+    return meta
+
+
+def save(title: str, subtitle: str, draw: Callable[[Figure, Axes], None], fmt: Format,
+         edition: Edition | None = None) -> bytes:
     """PNG or SVG bytes of the composed figure."""
     with DRAWING, matplotlib.rc_context(RC):
-        fig = compose(title, subtitle, draw)
+        fig = compose(title, subtitle, draw, edition)
         buf = io.BytesIO()
-        # Metadata carries title and credit as text too: SVG glyphs are drawn as paths (they
-        # look the same in every viewer), and a search for the title should still find it.
-        meta = {"Title": title, "Description": CREDIT} if fmt == "svg" else {
-            "Title": title, "Source": CREDIT}
-        fig.savefig(buf, format=fmt, metadata=meta)
+        fig.savefig(buf, format=fmt, metadata=metadata(title, fmt, edition))
         return buf.getvalue()
 
 

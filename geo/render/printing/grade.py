@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from geo.atlas.model import Atlas
+from geo.plan.edition import Edition
 from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import GRADE_LABEL, GRADE_SYMBOL, KpiProgress
 from geo.render.printing.figure import save, zoom
@@ -49,12 +50,13 @@ def draw_grade(atlas: Atlas, ax: Axes, row: KpiProgress) -> None:
             bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#999"})
 
 
-def grade_print(atlas: Atlas, row: KpiProgress, fmt: Format) -> bytes:
-    """PNG or SVG of one KPI's grade map; drawn every time (the web layer memoizes)."""
+def grade_print(atlas: Atlas, row: KpiProgress, fmt: Format, *, edition: Edition | None = None) -> bytes:
+    """PNG or SVG of one KPI's grade map; drawn every time (the web layer memoizes). With the
+    plan's ``edition``, the page and the file's metadata name it and its period."""
 
     def draw(fig: Figure, ax: Axes) -> None:
         draw_grade(atlas, ax, row)
 
     # The indicator heads the sheet; its scope (often a long parenthesis) goes in the box below.
     title = f"推進管理：{row.kpi.indicator}の評価"
-    return save(title, f"{row.project.name}・{grade_text(row)}", draw, fmt)
+    return save(title, f"{row.project.name}・{grade_text(row)}", draw, fmt, edition)

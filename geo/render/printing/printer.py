@@ -8,6 +8,7 @@ Figures are built with ``matplotlib.figure.Figure`` (no pyplot global state), an
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,7 @@ from geo.render.printing.style import FORMATS, MEDIA_TYPES, RC, Format
 if TYPE_CHECKING:
     from geo.atlas.model import Atlas
     from geo.plan.coverage import Coverage
+    from geo.plan.edition import Edition
     from geo.plan.model import Plan
     from geo.render.kinds import MapKinds, PrintSpec
 
@@ -34,17 +36,19 @@ class Printer:
     """Renders the printable maps of one atlas + plan; thread-safe memo of rendered bytes.
 
     Which maps there are, and what draws each, comes from the map kinds registry
-    (:mod:`geo.render.kinds`): every kind's ``prints`` and ``draw``.
+    (:mod:`geo.render.kinds`): every kind's ``prints`` and ``draw``. With the plan's ``edition``
+    every page names it and its period (and so do the files' metadata); without one (a model
+    built without an edition) nothing is added.
 
     Two locks: the memo's (a lookup, never held while drawing: a stored map is served at once)
     and the drawing lock (matplotlib's rc and font caches are process-global: one at a time)."""
 
     def __init__(self, atlas: Atlas, plan: Plan, coverage: Coverage | None = None,
-                 kinds: MapKinds | None = None) -> None:
+                 kinds: MapKinds | None = None, edition: Edition | None = None) -> None:
         from geo.render.catalogue import builtin_kinds
         from geo.render.model import model_of
 
-        self.model = model_of(atlas, plan, coverage)
+        self.model = replace(model_of(atlas, plan, coverage), edition=edition)
         self.atlas, self.plan, self.coverage = atlas, plan, self.model.coverage
         self.kinds = kinds if kinds is not None else builtin_kinds()
         self._sources = levels.Sources(atlas, plan, self.coverage)
@@ -89,7 +93,7 @@ class Printer:
             hit = self._memo.get(key)  # drawn by the thread we waited for?
             if hit is not None:
                 return hit
-            hit = save(spec.title, spec.subtitle, self._drawer(spec), fmt)
+            hit = save(spec.title, spec.subtitle, self._drawer(spec), fmt, self.model.edition)
             self.renders += 1
             # Kept before the lock is let go: the next waiter finds it instead of drawing again.
             return self._memo.put(key, hit) if memo else hit
@@ -102,7 +106,7 @@ class Printer:
         """The map drawn but not saved (not memoized): tests read its axes' transform."""
         spec = self.spec(map_id)
         with DRAWING, matplotlib.rc_context(RC):
-            return compose(spec.title, spec.subtitle, self._drawer(spec))
+            return compose(spec.title, spec.subtitle, self._drawer(spec), self.model.edition)
 
     def write_all(self, out_dir: Path, progress: bool = True) -> list[Path]:
         """Every map in both formats into ``out_dir`` (created); returns the written files."""

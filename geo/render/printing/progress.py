@@ -18,6 +18,7 @@ from matplotlib.patches import Patch
 from matplotlib.patheffects import withStroke
 
 from geo.atlas.model import Atlas
+from geo.plan.edition import Edition
 from geo.plan.fiscal import fiscal_label
 from geo.plan.progress import AreaSummary
 from geo.render.printing.figure import DRAWING, compose, save
@@ -90,16 +91,19 @@ def _page(
     return title, subtitle, draw
 
 
-def progress_figure(atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary]) -> Figure:
+def progress_figure(atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary], *,
+                    edition: Edition | None = None) -> Figure:
     """The map drawn but not saved: tests measure its labels."""
     with DRAWING, matplotlib.rc_context(RC):
-        return compose(*_page(atlas, level, year, summaries))
+        return compose(*_page(atlas, level, year, summaries), edition)
 
 
 def progress_print(
-    atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary], fmt: Format
+    atlas: Atlas, level: str, year: int, summaries: Mapping[str, AreaSummary], fmt: Format, *,
+    edition: Edition | None = None,
 ) -> bytes:
     """PNG or SVG of the progress map of ``level`` for fiscal ``year``; KeyError for a bad level.
+    With the plan's ``edition``, the page and the file's metadata name it and its period.
 
     Draws every time: the web layer memoizes (bounded, per app) and limits concurrent drawing."""
-    return save(*_page(atlas, level, year, summaries), fmt)
+    return save(*_page(atlas, level, year, summaries), fmt, edition)
