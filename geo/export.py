@@ -123,7 +123,13 @@ SHIM_JS = """\
     if (hit) args[1] = new URL(hit.file, root).href;
     return open.apply(this, args);
   };
-  window.HOKKAIDO_MAP_EXPORT = {files: FILES, lookup: lookup};
+  // A page's own links are rewritten; a link the page script builds (a map click, a search
+  // result, the panel) goes through HokkaidoMap.href, which asks this for the exported file.
+  function href(url) {
+    var hit = lookup(url);
+    return hit ? new URL(hit.file, root).href : url;
+  }
+  window.HOKKAIDO_MAP_EXPORT = {files: FILES, lookup: lookup, href: href};
 })();
 """
 

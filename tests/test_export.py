@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -133,3 +134,23 @@ def test_cli_export(tmp_path):
     assert main(["export", str(out), "--boundaries", str(boundaries_path()), "--quiet"]) == 0
     assert (out / "index.html").is_file()
     assert oct(os.stat(out).st_mode & 0o777) == "0o755"
+
+
+def test_every_link_a_page_script_opens_is_exported(site):
+    """Links built by the pages' scripts, not written in the HTML, exist in the export too: each
+    map area's link (``"h"`` of a map script, opened by a click, Enter or Space) and each link the
+    overview's panel builds from its ``data-*`` URL templates."""
+    import re
+
+    _, out, _ = site
+    shim = (out / export.SHIM_FILE).read_text(encoding="utf-8")
+    files = json.loads(re.search(r"var FILES = (\{.*?\});\n", shim)[1])
+    links = set()
+    for script in (out / "maps").rglob("*.js"):
+        links |= set(re.findall(r'"h":"(/[^"]+)"', script.read_text(encoding="utf-8")))
+    assert len(links) > 179, len(links)  # every town, 振興局 and the progress filters
+    index = (out / "index.html").read_text(encoding="utf-8")
+    town = re.search(r'data-town="([^"]+)"', index)[1]
+    links |= {town.replace("__id__", code) for code in ("01100", "01400", "01695")}
+    missing = sorted(u for u in links if u not in files or not (out / files[u]).is_file())
+    assert missing == [], missing[:10]

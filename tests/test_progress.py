@@ -484,3 +484,16 @@ def test_xlsx_zip_bomb_is_refused(plan, tmp_path) -> None:
     assert path.stat().st_size < 200_000
     with pytest.raises(DataErrors, match="expands to 60,000,000 bytes"):
         read_actuals([path], plan, today=TODAY)
+
+
+def test_every_grade_has_its_own_symbol() -> None:
+    """Symbols, not only colours, tell grades apart: all different, and at most one cross
+    (D used ×, 未達成 ✕: the same shape on screen and in print)."""
+    import unicodedata
+
+    from geo.plan.progress import GRADE_SYMBOL
+
+    symbols = list(GRADE_SYMBOL.values())
+    assert len(set(symbols)) == len(symbols)
+    crosses = [s for s in symbols if any(w in unicodedata.name(s) for w in ("MULTIPLICATION", "X", "CROSS"))]
+    assert len(crosses) <= 1, crosses

@@ -152,7 +152,7 @@ def test_area_map_and_table(client) -> None:
     (script,) = re.findall(r'src="(/maps/page/progress/subprefectures\.2016\.js[^"]*)"', page)
     js = text(client, script)
     assert "順調以上（◎達成・○A）1/3件（33%）" in js
-    assert "○ A 順調：1件" in js and "× D 遅れ：1件" in js
+    assert "○ A 順調：1件" in js and "▼ D 遅れ：1件" in js
     assert "実績なし" in page
     regions = text(client, "/progress?year=2016&level=regions")
     assert re.search(r"/maps/page/progress/regions\.2016\.js", regions)
@@ -383,7 +383,7 @@ def test_print_map_and_report_page(client) -> None:
     assert svg.mimetype == "image/svg+xml" and b"<svg" in svg.data[:500]
     assert client.get("/print/progress/towns.2016.png").status_code == 404
     report = text(client, "/progress/report?year=2016&region=donan")
-    assert "推進管理 H28(2016)年度 評価（道南連携地域）" in report and "× D 遅れ" in report
+    assert "推進管理 H28(2016)年度 評価（道南連携地域）" in report and "▼ D 遅れ" in report
 
 
 def test_print_map_labels_do_not_overlap(client) -> None:

@@ -56,7 +56,7 @@ GRADE_SYMBOL: dict[str, str] = {
     "A": "○",
     "B": "△",
     "C": "▲",
-    "D": "×",
+    "D": "▼",  # not ×: it would look like 未達成's ✕
     "未達成": "✕",
     "−": "－",
 }

@@ -16,6 +16,7 @@ from geo.atlas.readings import READINGS_FILE, load_readings
 from geo.errors import UnknownCodeError
 from geo.plan.model import DEFAULT_DATA_DIR, project_to_json
 from geo.plan.search import MAX_QUERY, SearchIndex
+from geo.plan.search_data import search_data, search_data_bytes
 from geo.render import pages as data
 from geo.render.areas import find_area
 from geo.render.views import (
@@ -211,6 +212,16 @@ def search_index() -> SearchIndex:
                 readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
                 indexes[s.mount] = SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings))
     return indexes[s.mount]
+
+
+@bp.get("/search-data.json", endpoint="search_data")
+def search_data_route() -> Response:
+    """What the search box searches in the page (geo/plan/search_data.py, static/search.js): the
+    same answers as /api/search, with no server (the static export). Versioned by ``v``."""
+    s = state()
+    if request.args.get("v") != s.version:
+        return to_canonical("api.search_data", v=s.version)
+    return _json_bytes(s.memo(("search-data",), lambda: search_data_bytes(search_data(search_index()))))
 
 
 def _hit_url(kind: str, ident: str) -> str:

@@ -12,6 +12,7 @@ Bundles are built once when the blueprint is registered and versioned by their c
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -60,6 +61,8 @@ def _tree_hash(directory: Path) -> str:
 BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {
     "map.js": (("leaflet", "leaflet.js"), ("gesture-handling", "leaflet-gesture-handling.min.js"),
                ("topojson-client", "topojson-client.min.js"), ("app", "hokkaido.js"), ("app", "index.js")),
+    # Search and 現在地 in the page (no server needed: the static export too), loaded on first use.
+    "search.js": (("app", "search.js"), ("app", "locate.js")),
     "site.css": (("leaflet", "leaflet.css"), ("gesture-handling", "leaflet-gesture-handling.min.css"),
                  ("app", "site.css")),
 }
@@ -121,6 +124,7 @@ def _setup(setup_state) -> None:  # type: ignore[no-untyped-def]
     app.extensions["hokkaido_map_bundles"] = {name: build_bundle(name, libs) for name in BUNDLES}
     app.jinja_env.globals["asset_url"] = asset_url
     app.jinja_env.globals["bundle_url"] = bundle_url
+    app.jinja_env.globals["icon_url"] = icon_url
 
 
 # At the site's root from every edition's pages (geo.web.editions): one cached copy for all.
@@ -151,3 +155,26 @@ def asset(lib: str, filename: str):  # type: ignore[no-untyped-def]
         abort(404)
     # send_from_directory refuses paths leaving the directory (../).
     return send_from_directory(library.directory, filename, max_age=31536000)
+
+
+# --- the site's icon ----------------------------------------------------------------------------
+# The pages link the SVG (versioned, so it is cached for good); /favicon.ico is for what asks
+# the root for it anyway (old browsers, bookmarks, feed readers): without it, a 404 per visit.
+ICONS = {"favicon.svg": "image/svg+xml", "favicon.ico": "image/vnd.microsoft.icon"}
+
+
+def icon_url() -> str:
+    return site_url("assets.icon", name="favicon.svg", v=_icon_version())
+
+
+@functools.cache  # one file of the package: read once
+def _icon_version() -> str:
+    return hashlib.sha256((STATIC_DIR / "favicon.svg").read_bytes()).hexdigest()[:10]
+
+
+@bp.get("/<any(favicon.svg, favicon.ico):name>", endpoint="icon")
+def icon(name: str) -> Response:
+    response = Response((STATIC_DIR / name).read_bytes(), mimetype=ICONS[name])
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    return response

@@ -13,11 +13,11 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from flask import Blueprint, Response, abort, request, url_for
+from flask import Blueprint, Response, abort, redirect, request, url_for
 
 from geo.plan.actuals_model import plan_kpis
 from geo.plan.edition import period_label
-from geo.plan.fiscal import FY_MAX, FY_MIN
+from geo.plan.fiscal import FY_MAX, FY_MIN, parse_fiscal_year
 from geo.plan.progress import area_summaries
 from geo.render import pages as data
 from geo.render import progress_maps
@@ -47,12 +47,21 @@ def _arg(name: str, default: str | None = None) -> str | None:
 
 
 def _year_arg(s: State) -> int:
+    """The ``year`` asked for, in any form the document and the importer use (2019, R1, R元,
+    令和元年度, H26, full-width digits); another form than the plain number is a 308 to it, so
+    one URL answers each year (caches never hold the other spellings)."""
     raw = _arg("year")
     if raw is None or raw == "":
         return default_year(s)
-    if not raw.isdigit() or not FY_MIN <= int(raw) <= FY_MAX:
-        abort(400, f"year: a fiscal year {FY_MIN}–{FY_MAX} (e.g. {default_year(s)}), not {raw[:20]!r}")
-    return int(raw)
+    try:
+        year = parse_fiscal_year(raw[:20])
+    except ValueError:
+        abort(400, f"year: a fiscal year like 2019, R1, R元, 令和元年度 or H26 ({FY_MIN}–{FY_MAX}), "
+                   f"not {raw[:20]!r}")
+    if raw != str(year):
+        args = {**(request.view_args or {}), **request.args.to_dict(), "year": str(year)}
+        abort(redirect(url_for(request.endpoint or "progress.index", **args), 308))
+    return year
 
 
 def _level_arg() -> str:

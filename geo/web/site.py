@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Flask, url_for
 
 from geo.render.views import LEVELS
+from geo.web.assets import bundle_url
 from geo.web.editions import edition_request_context
 from geo.web.maps import map_script_url, topology_script_url
 from geo.web.state import State, edition_states, state
@@ -34,11 +35,16 @@ def site_urls(s: State) -> list[str]:
     """Every page, embed, map script and JSON URL of the site (call inside a request context)."""
     urls = kind_urls(s) + [url_for(endpoint) for endpoint in LISTS]
     urls += [url_for("api.topology", v=s.version), topology_script_url()]
+    urls += [url_for("assets.icon", name="favicon.ico"), url_for("api.search_data", v=s.version),
+             bundle_url("search.js")]  # the search box loads these on first use
     urls += [url_for("api.geojson", level=lv) for lv in LEVELS]
     hierarchy = s.atlas.hierarchy
     urls += [url_for("areas.region_csv", rid=r.id) for r in hierarchy.regions]
     urls += [url_for("areas.subprefecture_csv", key=x.id) for x in hierarchy.subprefectures]
     urls += [url_for("api.subprefecture", key=x.short) for x in hierarchy.subprefectures]  # by short name too
+    # 推進管理 filtered by area: what a click on the progress maps opens (their areas' links).
+    urls += [url_for("progress.index", region=r.id) for r in hierarchy.regions]
+    urls += [url_for("progress.index", sub=x.short) for x in hierarchy.subprefectures]
     return list(dict.fromkeys(urls))  # one each, in order (a kind's page may serve many subjects)
 
 

@@ -120,6 +120,7 @@ def _helpers() -> dict[str, Any]:
         "same_page_in": same_page_in,
         "site_url": site_url,
         "hierarchy": state().atlas.hierarchy,
+        "version": state().version,  # of the data: versions the URLs of what pages load
         "kpi_progress": lambda kid: progress_row(state(), kid).latest,
         "grade_badge": grade_badge,
         "trend_block": trend_block,

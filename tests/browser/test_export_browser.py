@@ -78,3 +78,20 @@ def test_deeper_pages_from_file_url(exported, file_page, rel):
     assert _polygons(pg, 1) >= 1
     links = pg.locator("a[href]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
     assert not [h for h in links if h.startswith("/") and not h.startswith("//")], "absolute link left"
+
+
+def test_a_click_on_an_exported_map_opens_the_exported_page(exported, file_page):
+    """A map area's link is built by the script (not in the HTML, so not rewritten by the export):
+    from file:// it must still open the exported file, not file:///subprefecture/…."""
+    pg, _ = file_page
+    pg.goto((exported / "overlap.html").as_uri())
+    pg.wait_for_selector("html[data-map-ready='1']", state="attached", timeout=15000)
+    target = pg.evaluate("HokkaidoMap.href('/subprefecture/shiribeshi')")
+    assert target == (exported / "subprefecture" / "shiribeshi.html").as_uri()
+    # 後志's own point on screen (inside it: its layer's centre may fall outside a bent shape).
+    point = pg.evaluate("""() => { const e = HokkaidoMap.layers.overlap, l = e.byId['後志'];
+        const p = e.map.latLngToContainerPoint(l.getBounds().getCenter());
+        const r = e.map.getContainer().getBoundingClientRect(); return [r.left + p.x, r.top + p.y]; }""")
+    pg.mouse.click(*point)
+    pg.wait_for_url(lambda url: url.startswith((exported / "subprefecture").as_uri()), timeout=10000)
+    assert pg.locator("h1").count() == 1

@@ -32,7 +32,7 @@ def test_progress_page(page, progress_server) -> None:
     assert page.locator("#progress-table tbody tr").count() == 40
     assert page.locator("path.hm-area").count() == 14  # 振興局
     row = page.locator('tr[data-kpi="donan-primary-industry-1"]')
-    assert "× D 遅れ" in row.inner_text()
+    assert "▼ D 遅れ" in row.inner_text()
     # Filter by 振興局, then sort by grade with the keyboard.
     page.select_option("#f-sub", "檜山")
     page.get_by_role("button", name="絞り込む").click()

@@ -60,6 +60,13 @@
     whenParsed: whenParsed,
     classColor: classColor,
     ready: null,
+    topology: loadTopology,  // the page's topology (a promise), once per URL: 現在地 reuses it
+    /* The address a script-built link opens: the URL itself, or in a static export (file://,
+       any host and sub-path) the exported file the export's shim maps it to. */
+    href: function (url) {
+      var exported = window.HOKKAIDO_MAP_EXPORT;
+      return exported && exported.href ? exported.href(url) : url;
+    },
   };
   var readyResolve;
   HM.ready = new Promise(function (resolve) { readyResolve = resolve; });
@@ -175,7 +182,7 @@
     } else if (feat.p) {
       if (keyboard) { entry.byId[id].openPopup(latlng); }  // a click opens the bound popup itself
     } else if (feat.h) {
-      window.location.href = feat.h;
+      window.location.href = HM.href(feat.h);
     }
   }
 

@@ -100,7 +100,7 @@ window.HokkaidoMap.whenParsed(function () {
     var ul = el("ul");
     projects.forEach(function (p) {
       var li = el("li");
-      li.appendChild(el("a", p.name, { href: app.dataset.project.replace("__id__", encodeURIComponent(p.id)) }));
+      li.appendChild(el("a", p.name, { href: HM.href(app.dataset.project.replace("__id__", encodeURIComponent(p.id))) }));
       li.appendChild(document.createTextNode("【" + p.coverage_label + "】"));
       if (p.cross_region) { li.appendChild(el("span", "連携地域をまたぐ", { "class": "badge" })); }
       ul.appendChild(li);
@@ -111,25 +111,26 @@ window.HokkaidoMap.whenParsed(function () {
 
   function pageLink(template, id, name) {  // the 振興局 / 連携地域 page
     var p = el("p");
-    p.appendChild(el("a", name + "のページ（地図・プロジェクト・KPI）", { href: template.replace("__id__", encodeURIComponent(id)) }));
+    p.appendChild(el("a", name + "のページ（地図・プロジェクト・KPI）", { href: HM.href(template.replace("__id__", encodeURIComponent(id))) }));
     return p;
   }
 
   function select(object, id) {
-    var url;
-    if (object === "municipalities") { url = app.dataset.areaMuni + "/" + encodeURIComponent(id); }
-    else if (object === "subprefectures") { url = app.dataset.areaSub + "/" + encodeURIComponent(id); }
-    else { url = app.dataset.areaRegion + "/" + encodeURIComponent(id); }
+    // URL templates (…/__id__), not a list's URL plus "/id": the export rewrites a URL that is a
+    // file of its own (/api/municipalities → api/municipalities.json) and "/01400" would follow.
+    var template = { municipalities: app.dataset.areaMuni, subprefectures: app.dataset.areaSub }[object] ||
+      app.dataset.areaRegion;
+    var url = template.replace("__id__", encodeURIComponent(id));
     getJSON(url).then(function (res) {
       var d = res.body;
       if (!res.ok) { panel.textContent = d.error || "error"; return; }
       if (object === "municipalities") {
         var link = el("p");
-        link.appendChild(el("a", d.name + "のページ（施策・KPI）", { href: app.dataset.town.replace("__id__", d.code) }));
+        link.appendChild(el("a", d.name + "のページ（施策・KPI）", { href: HM.href(app.dataset.town.replace("__id__", d.code)) }));
         var where = el("p");  // the 振興局 and 連携地域 link to their pages, as everywhere they are named
-        where.appendChild(el("a", d.subprefecture_name, { href: app.dataset.subPage.replace("__id__", encodeURIComponent(d.subprefecture_id)) }));
+        where.appendChild(el("a", d.subprefecture_name, { href: HM.href(app.dataset.subPage.replace("__id__", encodeURIComponent(d.subprefecture_id))) }));
         where.appendChild(document.createTextNode("・"));
-        where.appendChild(el("a", d.region_name, { href: app.dataset.regionPage.replace("__id__", encodeURIComponent(d.region)) }));
+        where.appendChild(el("a", d.region_name, { href: HM.href(app.dataset.regionPage.replace("__id__", encodeURIComponent(d.region))) }));
         var facts = [where, "中核都市：" + d.core_city.name];
         if (d.northern_territory) { facts.push("北方領土（179市町村に含まれない）"); }
         if (d.region_projects_unnamed) {
@@ -174,27 +175,58 @@ window.HokkaidoMap.whenParsed(function () {
   }
   function go(i) {
     var r = results[i];
-    if (r) { window.location.href = r.url; }
+    if (r) { window.location.href = HM.href(r.url); }
   }
-  function query(now) {
+  /* Search and 現在地 run in the page: search.js (HokkaidoSearch: the same answers as
+     /api/search) and locate.js (HokkaidoLocate: point in polygon on the page's topology), loaded
+     with the search data on first use, so the static export needs no server and the first
+     paint does not wait for them. */
+  var tools = null;
+  function loadTools() {
+    if (tools) { return tools; }
+    var script = new Promise(function (resolve, reject) {
+      if (window.HokkaidoSearch) { resolve(); return; }
+      var s = document.createElement("script");
+      s.src = HM.href(app.dataset.searchJs);
+      s.onload = function () { resolve(); };
+      s.onerror = function () { reject(new Error("search.js")); };
+      document.head.appendChild(s);
+    });
+    tools = Promise.all([script, getJSON(app.dataset.searchData)]).then(function (got) {
+      return { search: window.HokkaidoSearch.create(got[1].body), locate: window.HokkaidoLocate };
+    });
+    tools.catch(function () { tools = null; });  // try again on the next keystroke
+    return tools;
+  }
+  var HIT_PAGE = { municipality: "town", project: "project", subprefecture: "subPage", region: "regionPage" };
+  function hitUrl(hit) {
+    return app.dataset[HIT_PAGE[hit.kind]].replace("__id__", encodeURIComponent(hit.id));
+  }
+  function query() {
     var text = input.value.trim();
     var mine = ++seq;
     if (!text) { results = []; note = ""; active = -1; render(); message.hidden = true; return Promise.resolve(); }
-    return getJSON(app.dataset.search + "?q=" + encodeURIComponent(text)).then(function (res) {
+    return loadTools().then(function (t) {
       if (mine !== seq) { return; }
-      results = res.ok ? res.body.results : [];
+      var answer = t.search.search(text);
+      results = answer.hits.map(function (h) { return { label: h.label, detail: h.detail, url: hitUrl(h) }; });
       active = results.length ? 0 : -1;
-      note = res.ok ? res.body.message || "" : res.body.error;  // e.g. an unknown postal code
+      note = answer.error || answer.message || "";  // e.g. an unknown postal code
       render();
-      // The API's own word (an unknown postal code) or ours; said visibly too when nothing matched
-      // (the list stays closed then), not only to screen readers.
+      // The search's own word (an unknown postal code) or ours; said visibly too when nothing
+      // matched (the list stays closed then), not only to screen readers.
       var said = note || results.length + " 件見つかりました";
-      if (res.ok && !results.length && !note) { said = "「" + text + "」に当てはまる市町村・区・プロジェクトはありません"; }
+      if (!results.length && !note) { said = "「" + text + "」に当てはまる市町村・区・プロジェクトはありません"; }
       document.getElementById("status").textContent = said;
       message.textContent = results.length ? "" : said;
       message.hidden = results.length > 0;
+    }, function () {
+      if (mine !== seq) { return; }
+      message.textContent = "検索の準備ができませんでした。ページを読み込み直してください。";
+      message.hidden = false;
     });
   }
+  input.addEventListener("focus", function () { loadTools(); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(query, 150);
@@ -221,13 +253,18 @@ window.HokkaidoMap.whenParsed(function () {
   document.getElementById("locate").addEventListener("click", function () {
     var status = document.getElementById("status");
     if (!navigator.geolocation) { status.textContent = "この端末では現在地を使えません"; return; }
+    var entry = HM.layers.municipalities;
+    var finder = entry ? Promise.all([loadTools(), HM.topology(entry.opts.topology)]).then(function (got) {
+      return got[0].locate.create(got[1]);
+    }) : null;
     navigator.geolocation.getCurrentPosition(function (pos) {
-      var url = app.dataset.locate + "?lat=" + pos.coords.latitude + "&lon=" + pos.coords.longitude;
-      getJSON(url).then(function (res) {
-        if (!res.ok) { panel.textContent = "現在地は北海道の市町村の中にありません（" + res.body.error + "）"; return; }
-        select("municipalities", res.body.code);
-        var entry = HM.layers.municipalities;
-        if (entry) { entry.map.setView([pos.coords.latitude, pos.coords.longitude], 10); }
+      var lat = pos.coords.latitude, lon = pos.coords.longitude;
+      if (!finder) { return; }
+      finder.then(function (f) {
+        var hit = f.locate(lat, lon);
+        if (!hit) { panel.textContent = "現在地は北海道の市町村の中にありません"; status.textContent = panel.textContent; return; }
+        select("municipalities", hit.code);
+        entry.map.setView([lat, lon], 10);
       });
     }, function (err) { status.textContent = "現在地を取得できませんでした：" + err.message; panel.textContent = status.textContent; });
   });
