@@ -30,6 +30,7 @@ from geo.render.progress import (
     filter_rows,
     grade_json,
     progress_json,
+    progress_with_period,
     sort_rows,
     summaries_json,
     trend_json,
@@ -216,6 +217,7 @@ def progress_page(model: Model, url_for: UrlFor, q: ProgressQuery) -> Page:
     data["year"] = q.year
     data["years"] = progress_years(model)
     data["areas"] = summaries_json(model.plan, grades)
+    data = progress_with_period(data, model.edition)  # each listed year: in the period or not
     h = model.atlas.hierarchy
     area_names = ({x.short: x.name for x in h.subprefectures} if q.level == "subprefectures"
                   else {r.id: r.full_name for r in h.regions})
@@ -233,5 +235,6 @@ def progress_kpi_page(model: Model, url_for: UrlFor, kid: str) -> Page:
     if kid not in plan_kpis(model.plan):
         raise KeyError(kid)
     row = progress_row(model, kid)
-    data = {**trend_json(row, model.thresholds), "status": NO_ACTUALS if not row.records else "ok"}
+    data = {**trend_json(row, model.thresholds, edition=model.edition),
+            "status": NO_ACTUALS if not row.records else "ok"}
     return Page(data, {"kid": kid}, ("kpi-progress", kid))

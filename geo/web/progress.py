@@ -2,14 +2,13 @@
 
 Everything is computed from the app's immutable model (plan, actuals, thresholds) and memoized
 there (:mod:`geo.render.model`); no request reads a file. With no actuals every screen says
-実績未登録. The page and its JSON twin are one data function (:mod:`geo.render.pages`), plus the
-edition's period: every fiscal year shown or listed says whether it is in it (``in_period``,
+実績未登録. The page and its JSON twin are one data function (:mod:`geo.render.pages`), which
+also marks the edition's period: every fiscal year says whether it is in it (``in_period``,
 「対象期間外」), and the report and the CSV name the edition.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -22,14 +21,12 @@ from geo.plan.progress import area_summaries
 from geo.render import pages as data
 from geo.render import progress_maps
 from geo.render.model import default_year, progress_row, year_grades
-from geo.render.pages import Page, ProgressQuery, progress_table, region_names
+from geo.render.pages import ProgressQuery, progress_table, region_names
 from geo.render.progress import (
     SORT_KEYS,
     build_report,
     in_period,
     progress_csv,
-    progress_with_period,
-    trend_with_period,
 )
 from geo.web.caching import page_query
 from geo.web.state import State, state
@@ -102,18 +99,6 @@ def _known_kpi(kid: str) -> None:
         abort(404, f"no KPI {kid!r}")
 
 
-def _progress_page(s: State, q: ProgressQuery) -> Page:
-    """``/progress``'s data with the edition's period (the page and its JSON twin alike)."""
-    page = data.progress_page(s, url_for, q)
-    return replace(page, data=progress_with_period(page.data, s.edition))
-
-
-def _progress_kpi_page(s: State, kid: str) -> Page:
-    """``/progress/kpi/<id>``'s data with ``in_period`` per year (the page and its JSON twin alike)."""
-    page = data.progress_kpi_page(s, url_for, kid)
-    return replace(page, data=trend_with_period(page.data, s.edition))
-
-
 def _trend(kid: str) -> dict[str, Any]:
     """A KPI's trend block (:func:`geo.web.templating.trend_block`: each year's ``in_period``,
     the years outside the period shaded on the chart) and the period's label."""
@@ -145,7 +130,7 @@ def _link(**changes: Any) -> str:
 @page_query("level")
 def index() -> str:
     s = state()
-    page = _progress_page(s, _query(s))
+    page = data.progress_page(s, url_for, _query(s))
     args = request.args.to_dict()
     return render_page("progress.html", page, prints=(), query=_link, in_period=partial(in_period, s.edition),
                        json_url=url_for("progress.api", **args), csv_url=url_for("progress.csv_file", **args))
@@ -155,7 +140,7 @@ def index() -> str:
 @page_query("level")
 def api() -> dict:
     s = state()
-    return _progress_page(s, _query(s)).data
+    return data.progress_page(s, url_for, _query(s)).data
 
 
 @bp.get("/progress.csv")
@@ -177,7 +162,7 @@ def embed() -> str:
 @bp.get("/progress/kpi/<kid>")
 def kpi(kid: str) -> str:
     _known_kpi(kid)
-    return render_page("progress_kpi.html", _progress_kpi_page(state(), kid), t=_trend(kid))
+    return render_page("progress_kpi.html", data.progress_kpi_page(state(), url_for, kid), t=_trend(kid))
 
 
 @bp.get("/embed/progress/kpi/<kid>")
@@ -189,7 +174,7 @@ def embed_kpi(kid: str) -> str:
 @bp.get("/api/progress/kpi/<kid>")
 def api_kpi(kid: str) -> dict:
     try:
-        return _progress_kpi_page(state(), kid).data
+        return data.progress_kpi_page(state(), url_for, kid).data
     except KeyError:
         abort(404, f"id: no KPI {kid!r}")
 
