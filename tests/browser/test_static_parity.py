@@ -60,7 +60,10 @@ class Watch:
     def __init__(self, pg) -> None:  # type: ignore[no-untyped-def]
         self.failed: list[str] = []
         self.errors: list[str] = []
-        pg.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+        # ERR_ABORTED is the browser cancelling a request of the page it leaves (a slow machine
+        # may still be fetching the icon): not a failure; a missing file is a 404 below.
+        pg.on("requestfailed", lambda r: None if r.failure == "net::ERR_ABORTED"
+              else self.failed.append(f"{r.url} {r.failure}"))
         pg.on("response", lambda r: self.failed.append(f"{r.url} {r.status}") if r.status >= 400 else None)
         pg.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         pg.on("pageerror", lambda e: self.errors.append(str(e)))
