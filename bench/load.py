@@ -9,6 +9,14 @@ over the server's process tree); run wrk for ``--duration`` seconds with ``--con
 connections cycling through the mix; keep going until ``--total`` requests have been served; read
 RSS again. Errors are wrk's socket errors (connect/read/write/timeout) plus non-2xx/3xx answers.
 With ``--write-docs`` the figures replace the block between the markers in docs/hardening.md.
+
+    python bench/load.py --slow-sockets 600 [--write-docs]
+
+The slow-socket measurement (issue 26): one client (127.0.0.2) keeps ``--slow-sockets`` sockets
+open, each trickling a header line before each probe and never finishing its request, re-opening any the
+server closes; meanwhile another client (127.0.0.1) asks for ``/healthz`` four times a second.
+Once with the per-client limits off (as before issue 26: only the global connection limit), once
+as ``hokkaido-map serve`` runs by default; the table goes between the ``slow:`` markers.
 """
 
 from __future__ import annotations
@@ -33,6 +41,11 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "hardening.md"
 BEGIN, END = "<!-- load:begin -->", "<!-- load:end -->"
+SLOW_BEGIN, SLOW_END = "<!-- slow:begin -->", "<!-- slow:end -->"
+SLOW_CLIENT, PROBE_CLIENT = "127.0.0.2", "127.0.0.1"
+# The server as it was before issue 26: no per-client limit, no whole-request timeout.
+UNGUARDED = {"HOKKAIDO_MAP_CLIENT_CONNECTIONS": "0", "HOKKAIDO_MAP_CLIENT_INCOMPLETE": "0",
+             "HOKKAIDO_MAP_HEADER_TIMEOUT": "3600"}
 DEFAULT_BOUNDARIES = ROOT.parent / "shared" / "boundaries" / "N03-21_01_210101.geojson"
 
 # What a visitor's browser and an embedding page ask for: pages, their JSON/GeoJSON, lookups.
@@ -275,6 +288,142 @@ def measure(kind: str, boundaries: Path, *, duration: float, connections: int, t
     return result
 
 
+@dataclass
+class SlowResult:
+    setting: str
+    sockets: int
+    seconds: float
+    probes: int = 0
+    probe_failures: int = 0  # /healthz not answered 200 within the probe timeout
+    probe_ms: dict[str, float] = field(default_factory=dict)  # p50, p99, max of those answered
+    held_at_end: int = 0  # slow sockets still open at the end (those past 500 wait in the backlog)
+    opened: int = 0  # slow sockets opened in all (re-opened after the server closed one)
+
+
+def _enough_files(n: int) -> None:
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, max(n, soft)), hard))
+
+
+def _slow_socket(port: int) -> socket.socket | None:
+    s = socket.socket()
+    try:
+        s.bind((SLOW_CLIENT, 0))
+        s.settimeout(2)
+        s.connect(("127.0.0.1", port))
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: slow\r\n")  # the head is never finished
+        s.setblocking(False)
+        return s
+    except OSError:
+        s.close()
+        return None
+
+
+def _still_open(s: socket.socket) -> bool:
+    """Whether the server still holds ``s``: no answer (a 503) and no end of stream yet."""
+    try:
+        s.recv(1, socket.MSG_PEEK)  # an answer or the end of the stream: closed by the server
+        return False
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+
+
+def _trickle(socks: list[socket.socket], port: int, want: int) -> tuple[list[socket.socket], int]:
+    """One header line to each slow socket; those the server closed are re-opened."""
+    alive = []
+    for s in socks:
+        try:
+            if _still_open(s):
+                s.send(b"X-Slow: 1\r\n")
+                alive.append(s)
+                continue
+        except OSError:
+            pass
+        s.close()
+    opened = 0
+    while len(alive) < want:
+        s = _slow_socket(port)
+        opened += 1
+        if s is None:
+            break
+        alive.append(s)
+    return alive, opened
+
+
+def _probe(port: int, timeout: float) -> float | None:
+    """Seconds for ``/healthz`` from the other client, or None if not 200 within ``timeout``."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout,
+                                      source_address=(PROBE_CLIENT, 0))
+    try:
+        conn.request("GET", "/healthz")
+        ok = conn.getresponse().status == 200
+    except OSError:
+        ok = False
+    finally:
+        conn.close()
+    return time.perf_counter() - started if ok else None
+
+
+def measure_slow(boundaries: Path, sockets: int, seconds: float, guarded: bool,
+                 probe_timeout: float = 5.0) -> SlowResult:
+    """``/healthz`` latency for one client while another holds ``sockets`` slow sockets."""
+    _enough_files(sockets + 200)
+    result = SlowResult("per-client limits (default)" if guarded else "global limit only (before)",
+                        sockets, seconds)
+    with Server("waitress", boundaries, env=None if guarded else UNGUARDED) as server:
+        socks, result.opened = _trickle([], server.port, sockets)
+        times: list[float] = []
+        deadline = time.monotonic() + seconds
+        try:
+            while time.monotonic() < deadline:
+                socks, more = _trickle(socks, server.port, sockets)
+                result.opened += more
+                took = _probe(server.port, probe_timeout)
+                result.probes += 1
+                if took is None:
+                    result.probe_failures += 1
+                else:
+                    times.append(took * 1000)
+                time.sleep(0.25)
+            result.held_at_end = sum(_still_open(s) for s in socks)
+        finally:
+            for s in socks:
+                s.close()
+    if times:
+        times.sort()
+        result.probe_ms = {"p50": times[len(times) // 2], "p99": times[min(len(times) - 1,
+                           int(len(times) * 0.99))], "max": times[-1]}
+    return result
+
+
+def render_slow(results: list[SlowResult]) -> str:
+    lines = [
+        SLOW_BEGIN,
+        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} CPUs), "
+        f"`python bench/load.py --slow-sockets {results[0].sockets}`: {SLOW_CLIENT} keeps "
+        f"{results[0].sockets} sockets trickling a header line before each probe (re-opening any closed), "
+        f"{PROBE_CLIENT} asks for `/healthz` every 0.25 s for {results[0].seconds:g} s "
+        "(5 s timeout).",
+        "",
+        "| server | /healthz answered | p50 ms | p99 ms | max ms | slow sockets still open at the end | "
+        "slow sockets opened |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ms = r.probe_ms
+        cells = [f"{ms[k]:.0f}" for k in ("p50", "p99", "max")] if ms else ["—"] * 3
+        lines.append(f"| {r.setting} | {r.probes - r.probe_failures}/{r.probes} | " + " | ".join(cells)
+                     + f" | {r.held_at_end} | {r.opened:,} |")
+    lines.append(SLOW_END)
+    return "\n".join(lines)
+
+
 def render(results: list[Result], connections: int, duration: float) -> str:
     cpu = os.cpu_count()
     lines = [
@@ -298,10 +447,10 @@ def render(results: list[Result], connections: int, duration: float) -> str:
     return "\n".join(lines)
 
 
-def write_docs(block: str) -> None:
+def write_docs(block: str, begin: str = BEGIN, end: str = END) -> None:
     text = DOC.read_text(encoding="utf-8")
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END):]
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
     else:
         text += "\n" + block + "\n"
     DOC.write_text(text, encoding="utf-8")
@@ -317,7 +466,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--boundaries", type=Path,
                    default=Path(os.environ.get("HOKKAIDO_MAP_BOUNDARIES") or DEFAULT_BOUNDARIES))
     p.add_argument("--write-docs", action="store_true", help=f"update {DOC.relative_to(ROOT)}")
+    p.add_argument("--slow-sockets", type=int, default=0, metavar="N",
+                   help="instead: /healthz from one client while another holds N slow sockets")
+    p.add_argument("--slow-seconds", type=float, default=15)
     args = p.parse_args(argv)
+    if args.slow_sockets:
+        return main_slow(args)
     if not shutil.which("wrk"):
         print("wrk not found (apt-get install wrk)", file=sys.stderr)
         return 2
@@ -335,6 +489,18 @@ def main(argv: list[str] | None = None) -> int:
         write_docs(block)
     ok = all(r.errors == 0 and abs(r.rss_growth) <= 0.10 for r in results)
     return 0 if ok else 1
+
+
+def main_slow(args: argparse.Namespace) -> int:
+    results = [measure_slow(args.boundaries, args.slow_sockets, args.slow_seconds, guarded)
+               for guarded in (False, True)]
+    for r in results:
+        print(json.dumps(asdict(r), ensure_ascii=False), flush=True)
+    block = render_slow(results)
+    print(block)
+    if args.write_docs:
+        write_docs(block, SLOW_BEGIN, SLOW_END)
+    return 0 if results[-1].probe_failures == 0 else 1
 
 
 if __name__ == "__main__":

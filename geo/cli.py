@@ -35,10 +35,18 @@ def cmd_inspect_boundaries(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app import create_app
     from geo.atlas.sources import resolve_boundaries
-    from geo.web.serving import behind_proxy, freeze_loaded_heap, waitress_options, wsgi_app
+    from geo.web.serving import (
+        behind_proxy,
+        client_limits,
+        create_server,
+        freeze_loaded_heap,
+        waitress_options,
+        wsgi_app,
+    )
 
     # Settings first (DataError, one line): a typo must not start a server trusting forged headers.
     proxies, options = behind_proxy(args.behind_proxy), waitress_options(args.threads)
+    limits = client_limits(proxies)
     boundaries = resolve_boundaries(args.boundaries)  # downloads and checks on a first run
     app = create_app({"BOUNDARIES": str(boundaries)})
     for line in startup_lines(app, args):
@@ -46,6 +54,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.debug:
         app.run(host=args.host, port=args.port, debug=True)
         return 0
+    from functools import partial
+
     import waitress
 
     from geo.web.access_log import AccessLog
@@ -53,7 +63,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The log sits inside ProxyFix: it shows the client's address, not the proxy's.
     inner = AccessLog(app) if args.access_log else app
     freeze_loaded_heap()  # the loaded model is not scanned by every full collection again
-    waitress.serve(wsgi_app(inner, proxies), host=args.host, port=args.port, **options)
+    # Per-client connection limits and the header timeout (geo/web/serving.py, issue 26).
+    waitress.serve(wsgi_app(inner, proxies), host=args.host, port=args.port,
+                   _server=partial(create_server, limits=limits), **options)
     return 0
 
 

@@ -2,7 +2,9 @@
 
 Every CSV the site and the command line write goes through :func:`excel_csv`, so they all open
 in Excel on Japanese Windows the same way, and every cell of free text through
-:func:`formula_safe`.
+:func:`formula_safe`. The guard belongs to the file, not to the value: a sheet read back (the
+actuals a 振興局 fills in, the folder's own ``actuals.csv``) passes each cell through
+:func:`formula_unguard`, so what is kept and shown is the value as it was given.
 
 **What a table is of.** A table can name what all of it is about — the plan edition and its
 period, ``方針`` = 連携地域別政策展開方針（平成28年度〜）and ``対象期間`` = 平成28年度〜概ね令和2年度
@@ -32,11 +34,30 @@ from collections.abc import Iterable, Sequence
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+GUARD = "'"
+
+
+def _needs_guard(text: str) -> bool:
+    """A formula start, or one behind apostrophes: ``'=x`` must be told apart from a guarded
+    ``=x``, so it is guarded too (``''=x``) and reading back gives exactly what was written."""
+    return text.lstrip(GUARD)[:1] in FORMULA_STARTS
 
 
 def formula_safe(text: str) -> str:
-    """``text`` as a spreadsheet shows it, not runs it: an apostrophe before a formula start."""
-    return f"'{text}" if text[:1] in FORMULA_STARTS else text
+    """``text`` as a spreadsheet shows it, not runs it: an apostrophe before a formula start.
+
+    Only for a file meant for a spreadsheet; :func:`formula_unguard` undoes it exactly."""
+    return GUARD + text if _needs_guard(text) else text
+
+
+def formula_unguard(text: str) -> str:
+    """A cell read back from such a file: the value :func:`formula_safe` was given.
+
+    ``formula_unguard(formula_safe(t)) == t`` for every text; a cell no guard was put on (one
+    that does not start with ``'`` before a formula start) is left as it is."""
+    if text[:1] == GUARD and _needs_guard(text):
+        return text[1:]
+    return text
 
 
 def excel_csv(header: Sequence[object], rows: Iterable[Sequence[object]], *,

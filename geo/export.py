@@ -17,9 +17,15 @@ local URLs each HTML/CSS file references (library assets come along that way). T
 - re-runs: a file whose content hash equals the one already in OUT_DIR is hard-linked, not
   rewritten (mtime kept, so rsync to a host sends only what changed);
 - never someone else's folder: OUT_DIR (symlinks resolved first) must be missing, empty, or a
-  previous export (``_export/manifest.txt``), under an existing writable parent, checked before
-  anything is crawled; the hidden temporary folder is removed on SIGTERM/SIGHUP/SIGINT and at
-  exit, and one left by a killed (SIGKILL) run is removed by the next one.
+  previous export, under an existing writable parent, checked before anything is crawled and again
+  just before the swap; the hidden temporary folder is removed on SIGTERM/SIGHUP/SIGINT and at
+  exit, and one left by a killed (SIGKILL) run is removed by the next one;
+- a previous export is proved, not assumed (issue 26: any ``_export/manifest.txt`` used to do):
+  its manifest (:func:`manifest_bytes`) lists the sha256 of every file the export wrote and ends
+  with the sha256 of itself. The folder is replaced only if that manifest is intact and the
+  folder holds nothing else: every file listed, with the content listed (a file added or edited
+  since is someone's work), no link, no other folder. Otherwise the export refuses, naming the
+  folder and the first file at fault.
 """
 
 from __future__ import annotations
@@ -45,7 +51,9 @@ from flask import Flask
 
 SHIM_DIR = "_export"
 SHIM_FILE = f"{SHIM_DIR}/shim.js"
-MANIFEST = f"{SHIM_DIR}/manifest.txt"  # marks a folder as ours: only such a folder is replaced
+MANIFEST = f"{SHIM_DIR}/manifest.txt"  # what the export wrote: only that is ever deleted
+MANIFEST_HEAD = "hokkaido-map export manifest, format 2"
+_MANIFEST_LINE = re.compile(r"(?P<digest>[0-9a-f]{64})  (?P<path>[^\n]+)")
 DATA_GLOBAL = "__HOKKAIDO_MAP_DATA__"
 EXTENSIONS = {
     "text/html": ".html",
@@ -305,10 +313,10 @@ def build_files(fetched: dict[str, _Fetched]) -> dict[str, bytes]:
         if item.mimetype in ("application/json", "application/geo+json"):
             out[item.file + ".js"] = _data_twin(item.url, item.body)
     out[SHIM_FILE] = _shim(files)
-    out[MANIFEST] = _manifest(len(out) + 1)
     clashes = [p for p in out if any(q.startswith(p + "/") for q in out)]
     if clashes:
         raise ExportError(f"a file and a folder share a name: {clashes[:3]}")
+    out[MANIFEST] = manifest_bytes(out)
     return out
 
 
@@ -327,8 +335,80 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _manifest(files: int) -> bytes:
-    return f"hokkaido-map export\nfiles: {files}\n".encode()
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    """``_export/manifest.txt`` for ``files``: a head line, the count, ``sha256  path`` of every
+    file (the manifest itself left out), and last the sha256 of all the lines before it, so a
+    manifest that was not written whole by this function is told apart."""
+    listed = sorted(rel for rel in files if rel != MANIFEST)
+    bad = next((rel for rel in listed if "\n" in rel or "\r" in rel), None)
+    if bad is not None:
+        raise ExportError(f"a file name with a line break cannot be listed: {bad!r}")
+    lines = [MANIFEST_HEAD, f"files: {len(listed)}", *(f"{_digest(files[rel])}  {rel}" for rel in listed)]
+    body = "\n".join(lines) + "\n"
+    return (body + f"sha256: {_digest(body.encode())}\n").encode()
+
+
+def read_manifest(data: bytes) -> dict[str, str] | None:
+    """Path → sha256 from a manifest :func:`manifest_bytes` wrote; None for any other file."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    body, sep, seal = text.rpartition("sha256: ")
+    lines = body.split("\n")[:-1]
+    if not sep or seal != f"{_digest(body.encode())}\n" or lines[:1] != [MANIFEST_HEAD]:
+        return None
+    listed = {}
+    for line in lines[2:]:
+        m = _MANIFEST_LINE.fullmatch(line)
+        if m is None:
+            return None
+        listed[m["path"]] = m["digest"]
+    return listed if lines[1:2] == [f"files: {len(listed)}"] else None
+
+
+def _foreign_entry(real: Path, listed: dict[str, str]) -> str | None:
+    """The first thing in ``real`` the export did not write as it is now, said as why."""
+    folders = {posixpath.dirname(rel) for rel in listed} | {SHIM_DIR}
+    folders |= {f for d in list(folders) for f in _parents(d)}
+    for root, dirs, names in os.walk(real):
+        here = Path(root)
+        for name in sorted(dirs + names):
+            path = here / name
+            rel = path.relative_to(real).as_posix()
+            if path.is_symlink():
+                return f"{rel} is a link, which the export never writes"
+            if path.is_dir():
+                if rel not in folders:
+                    return f"{rel}/ is a folder the export did not write"
+            elif rel != MANIFEST and rel not in listed:
+                return f"{rel} is a file the export did not write"
+            elif rel != MANIFEST and _digest(path.read_bytes()) != listed[rel]:
+                return f"{rel} was changed since the export wrote it"
+    return None
+
+
+def _parents(folder: str) -> list[str]:
+    out = []
+    while folder:
+        out.append(folder)
+        folder = posixpath.dirname(folder)
+    return out
+
+
+def _check_previous_export(real: Path, shown: str) -> None:
+    """ExportError unless ``real`` holds exactly what its manifest says the export wrote."""
+    manifest = real / MANIFEST
+    if not manifest.is_file() or manifest.is_symlink():
+        raise ExportError(f"{shown} is not empty and not a previous export (no {MANIFEST}); "
+                          "choose a new or empty folder")
+    listed = read_manifest(manifest.read_bytes())
+    if listed is None:
+        raise ExportError(f"{shown}: {MANIFEST} was not written by hokkaido-map export (or was edited); "
+                          "nothing is deleted: choose a new or empty folder")
+    foreign = _foreign_entry(real, listed)
+    if foreign is not None:
+        raise ExportError(f"{shown}: {foreign}; nothing is deleted: move it away or choose another folder")
 
 
 def check_out_dir(out_dir: str | Path) -> Path:
@@ -338,9 +418,8 @@ def check_out_dir(out_dir: str | Path) -> Path:
     shown = f"{given}" if real == given.absolute() else f"{given} (→ {real})"
     if real.exists() and not real.is_dir():
         raise ExportError(f"{shown} exists and is not a folder")
-    if real.is_dir() and any(real.iterdir()) and not (real / MANIFEST).is_file():
-        raise ExportError(f"{shown} is not empty and not a previous export (no {MANIFEST}); "
-                          "choose a new or empty folder")
+    if real.is_dir() and any(real.iterdir()):
+        _check_previous_export(real, shown)
     if real == real.parent:
         raise ExportError(f"{shown}: cannot replace the root folder")
     # Missing parents are created later; the nearest existing one must be a writable folder.
@@ -405,7 +484,7 @@ def write_site(files: dict[str, bytes], out_dir: Path) -> tuple[int, int]:
         raise ExportError(f"{out_dir.parent}: cannot create ({exc.strerror})") from None
     _remove_stale_tmp(out_dir)
     if MANIFEST not in files:
-        files = {**files, MANIFEST: _manifest(len(files) + 1)}
+        files = {**files, MANIFEST: manifest_bytes(files)}
     tmp = Path(tempfile.mkdtemp(prefix=f"{_tmp_prefix(out_dir)}{os.getpid()}-", dir=out_dir.parent))
     with _CleanUp(tmp):
         return _fill(files, out_dir, tmp)

@@ -7,12 +7,13 @@ plan's files use none of them: they are hand-written lists of plain values."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, StringConstraints, ValidationError
 
 from geo.errors import DataError, Problems
 
@@ -26,8 +27,36 @@ NAME_MAX = 200
 SENTENCE_MAX = 1000
 ID_MAX = 64
 LIST_MAX = 100  # items of one list (directions, 施策, KPIs, aliases): ≤ 8 in data/
-Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX)]
-Sentence = Annotated[str, StringConstraints(min_length=1, max_length=SENTENCE_MAX)]
+
+# Characters no text of the plan or of an actuals sheet may hold (issue 26): control characters
+# (NUL, BEL, ESC … and C1; TAB, LF and CR are layout and stay), and the bidirectional controls,
+# with which a U+202E makes a line display in another order than it is stored ("Trojan Source").
+_BIDI = {0x061C: "ALM", 0x200E: "LRM", 0x200F: "RLM", 0x202A: "LRE", 0x202B: "RLE", 0x202C: "PDF",
+         0x202D: "LRO", 0x202E: "RLO", 0x2066: "LRI", 0x2067: "RLI", 0x2068: "FSI", 0x2069: "PDI"}
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(map(chr, _BIDI)) + "]")
+
+
+def control_problem(text: str) -> str | None:
+    """Why ``text`` cannot be data: the first control or bidirectional character in it, if any."""
+    m = _CONTROLS.search(text)
+    if m is None:
+        return None
+    code, where = ord(m.group()), m.start() + 1
+    if code in _BIDI:
+        return (f"bidirectional control U+{code:04X} ({_BIDI[code]}) at character {where}: it shows "
+                "the text in another order than it is stored; remove it")
+    return f"control character U+{code:04X} at character {where}: remove it"
+
+
+def _printable(text: str) -> str:
+    if (problem := control_problem(text)) is not None:
+        raise ValueError(problem)
+    return text
+
+
+_Printable = AfterValidator(_printable)
+Name = Annotated[str, StringConstraints(min_length=1, max_length=NAME_MAX), _Printable]
+Sentence = Annotated[str, StringConstraints(min_length=1, max_length=SENTENCE_MAX), _Printable]
 
 
 class _StrictLoader(yaml.SafeLoader):

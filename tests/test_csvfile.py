@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from geo.csvfile import FORMULA_STARTS, excel_csv, formula_safe
+from geo.csvfile import FORMULA_STARTS, excel_csv, formula_safe, formula_unguard
 
 
 @given(st.text(max_size=40))
@@ -21,7 +21,23 @@ def test_formula_safe_never_starts_a_formula_and_keeps_the_text(text):
     safe = formula_safe(text)
     assert safe[:1] not in FORMULA_STARTS
     assert safe in (text, "'" + text)
-    assert (safe == text) == (text[:1] not in FORMULA_STARTS)
+    # Also guarded: a formula start behind apostrophes ('=x), so the guard can be undone exactly.
+    assert (safe == text) == (text.lstrip("'")[:1] not in FORMULA_STARTS)
+
+
+@given(st.text(alphabet=st.sampled_from(["'", "=", "+", "-", "@", "\t", "\r", "a", "1", "あ"]), max_size=12)
+       | st.text(max_size=40))
+def test_the_guard_is_undone_exactly(text):
+    """Issue 26: what is read back from a file written for a spreadsheet is the value as given."""
+    assert formula_unguard(formula_safe(text)) == text
+
+
+@pytest.mark.parametrize(("cell", "value"), [
+    ("'=1+1", "=1+1"), ("'-1+1", "-1+1"), ("''=x", "'=x"), ("'abc", "'abc"), ("'", "'"),
+    ("it's", "it's"), ("=1", "=1"),  # no guard on it: left as it is
+])
+def test_unguard_removes_only_a_guard(cell, value):
+    assert formula_unguard(cell) == value
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])

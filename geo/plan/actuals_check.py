@@ -20,6 +20,7 @@ from geo.plan.actuals_read import REQUIRED, SheetRow, is_blank
 from geo.plan.fiscal import fiscal_label, fiscal_year_of, parse_fiscal_year
 from geo.plan.kpi import KPI, PER_YEAR, Number, parse_number, parse_unit
 from geo.plan.model import Project
+from geo.yamlfile import control_problem
 
 T = TypeVar("T")
 
@@ -30,8 +31,32 @@ _VALUE = re.compile(r"^(?P<num>[\d,]+(?:\.\d+)?)\s*(?P<unit>[^\d\s]*)$")
 _DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$")
 
 
+# The largest value one fiscal year of a KPI in a base unit can plausibly have, Hokkaido-wide
+# and with room to spare (issue 26: 999999999999999999999999件 was accepted). Population 5.1 M,
+# ~150 M visits a year, and no count of people beyond the world's (人); ~200,000 firms (社, 店,
+# 団体 …); gross product ~2×10¹³ 円; area 8.3×10¹⁰ ㎡; a food self-sufficiency rate of 200 %
+# (%). A value beyond is a typo or a wrong unit, and is refused.
+VALUE_BOUNDS: dict[str, int] = {
+    "人": 10**10, "件": 10**9, "日": 10**9, "社": 10**7, "店": 10**7, "団体": 10**7, "品目": 10**7,
+    "か所": 10**7, "事業": 10**7, "円": 10**15, "㎡": 10**11, "トン": 10**10, "kW": 10**9, "%": 1_000,
+}
+
+
 def _plain(value: Decimal) -> Number:
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _bounded(value: Decimal, kpi: KPI, written: str) -> Number:
+    """``value`` (base units) as a number, if it is one a KPI of this unit can have."""
+    base = kpi.unit.removesuffix(PER_YEAR)
+    # A unit not listed yet (a new edition's 回, ha …) still has a bound: the largest one listed.
+    bound = VALUE_BOUNDS.get(base, max(VALUE_BOUNDS.values()))
+    if not value.is_finite() or value > bound:
+        raise ValueError(
+            f"{written!r} is beyond any plausible value of a KPI in {base} (at most {bound:,}"
+            f"{base}); check the number and its unit"
+        )
+    return _plain(value)
 
 
 def _cell_number(number: int | float, kpi: KPI) -> tuple[Number, str]:
@@ -39,8 +64,9 @@ def _cell_number(number: int | float, kpi: KPI) -> tuple[Number, str]:
     if number != number or number < 0:  # NaN or negative
         raise ValueError(f"{number!r} is not a count or amount")
     value = Decimal(str(number))
+    written = f"{_plain(value) if value.is_finite() else number}{kpi.unit_as_written}"
     _, factor = parse_unit(kpi.unit_as_written)
-    return _plain(value * factor), f"{_plain(value)}{kpi.unit_as_written}"
+    return _bounded(value * factor, kpi, written), written
 
 
 def parse_actual_value(text: object, kpi: KPI) -> tuple[Number, str]:
@@ -71,7 +97,7 @@ def parse_actual_value(text: object, kpi: KPI) -> tuple[Number, str]:
         value = number * factor
     except InvalidOperation as exc:  # pragma: no cover - Decimal of a checked number
         raise ValueError(str(exc)) from None
-    return _plain(value), raw
+    return _bounded(value, kpi, raw), raw
 
 
 def parse_date(value: object) -> dt.date:
@@ -151,6 +177,12 @@ class _RowCheck:
         if message is not None:
             self.found.add(self.row.problem(field, message))
 
+    def printable(self) -> None:
+        """Every text cell free of control and bidirectional characters (issue 26)."""
+        for field, cell in self.row.cells.items():
+            if isinstance(cell, str):
+                self.add(field, control_problem(cell))
+
     def parsed(self, field: str, parse: Callable[[object], T]) -> T | None:
         """The field parsed, or None: blank (reported as required already) or wrong (reported)."""
         cell = self.row.cells.get(field)
@@ -170,6 +202,7 @@ def check_row(
     c, check = row.cells, _RowCheck(row)
     for field in REQUIRED:
         check.add(field, "required" if is_blank(c.get(field)) else None)
+    check.printable()
     kid = None if is_blank(c.get("kpi_id")) else str(c["kpi_id"]).strip()
     if kid is not None:
         check.add("kpi_id", _kpi_problem(kid, kpis))

@@ -21,15 +21,16 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.csvfile import formula_unguard
 from geo.errors import DataError, Problems
 from geo.plan.fiscal import fiscal_label, parse_fiscal_year
+from geo.plan.xlsx_read import xlsx_rows
 
 # A data file may come from anywhere: bound what one file can make us read and hold.
 MAX_FILE_BYTES = 5_000_000
 MAX_ROWS = 5_000
 MAX_CELL_CHARS = 2_000
 MAX_COLUMNS = 300  # the template has 8 + 6 per fiscal year
-MAX_XLSX_EXPANDED = 50_000_000
 
 # Canonical header (Japanese, as a planner reads it) → accepted spellings, compared normalized.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -88,8 +89,10 @@ def is_blank(value: object) -> bool:
 
 
 def _cell(value: object) -> object:
+    """A cell as its value: trimmed, and without the formula guard a spreadsheet file carries
+    (:func:`geo.csvfile.formula_unguard`), so export → edit → import changes nothing."""
     if isinstance(value, str):
-        value = value.strip()
+        value = formula_unguard(value.strip()).strip()
         return value or None
     return value
 
@@ -154,39 +157,11 @@ def _csv_rows(path: Path, problems: Problems) -> Lines | None:
 
 
 def _xlsx_rows(path: Path, problems: Problems) -> Lines | None:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    # A .xlsx is a zip: bound what it expands to before openpyxl reads it (a zip bomb).
     try:
-        with zipfile.ZipFile(path) as z:
-            expanded = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        problems.add(DataError(f"not a readable .xlsx workbook ({exc})", path=path))
+        return xlsx_rows(path, MAX_ROWS, MAX_COLUMNS)
+    except DataError as exc:  # one line naming the file, and its part, sheet or cell
+        problems.add(exc)
         return None
-    if expanded > MAX_XLSX_EXPANDED:
-        problems.add(
-            DataError(
-                f"workbook expands to {expanded:,} bytes; at most {MAX_XLSX_EXPANDED:,} are read", path=path
-            )
-        )
-        return None
-    try:
-        book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        problems.add(DataError(f"not a readable .xlsx workbook ({exc})", path=path))
-        return None
-    try:
-        sheet = book.worksheets[0]
-        rows: Lines = []
-        for n, cells in enumerate(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
-            rows.append((n, list(cells)))
-            if n > MAX_ROWS + 1:
-                break
-        return rows
-    finally:
-        book.close()
 
 
 # --- the header: which column holds what -----------------------------------------------------

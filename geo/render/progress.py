@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -477,13 +478,16 @@ def report_csv(r: Report) -> str:
 
 
 def report_md(r: Report) -> str:
-    md = [f"# {r.title}", ""]
-    md += [r.edition, ""] if r.edition else []
-    md += [r.note, "", f"評価の内訳：{r.counts}", ""]
+    """The report as Markdown. Every text from the data (titles, names, KPIs, sources, reasons) is
+    escaped for Markdown and for HTML (:func:`_md`, issue 26): a renderer shows it as written, and
+    an ``<img onerror>`` or a ``[x](javascript:…)`` in a cell stays text, never markup or a link."""
+    md = [f"# {_md(r.title)}", ""]
+    md += [_md_line(r.edition), ""] if r.edition else []
+    md += [_md_line(r.note), "", f"評価の内訳：{_md(r.counts)}", ""]
     md += ["## 遅れている KPI（C・D・未達成）", ""]
     md += _md_table(r.late) if r.late else ["なし", ""]
     for project, items in _by_project(r.lines).items():
-        md += [f"## {project}", "", *_md_table(items)]
+        md += [f"## {_md(project)}", "", *_md_table(items)]
     return "\n".join(md)
 
 
@@ -529,8 +533,30 @@ def build_report(
     return REPORT_FORMATS[fmt](make_report(plan, actuals, year, region, thresholds, edition))
 
 
+# Markdown's inline punctuation (emphasis, code, links and images, tables, strikethrough, headings'
+# closing #) is escaped with a backslash; &, < and > become entities, so no HTML tag, entity or
+# autolink (<javascript:…>) can form, and without [ ] no link of any kind can.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]!|~#])")
+_MD_BLOCK_START = re.compile(r"^(?:[+\-=]|\d+(?=[.)]))")  # a list, a setext line, a numbered list
+_LINE_BREAKS = re.compile("[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """``text`` as Markdown that shows exactly ``text``, on one line (a table cell, a heading)."""
+    one_line = _LINE_BREAKS.sub(" ", text)  # a line break would end the cell or the heading
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(one_line, quote=False))
+
+
+def _md_line(text: str) -> str:
+    """``text`` as a paragraph of its own: also no list, heading or rule from how it begins."""
+    escaped = _md(text.strip(" \t"))  # four spaces in front would make it a code block
+    m = _MD_BLOCK_START.match(escaped)
+    if m is None:
+        return escaped
+    if m.group(0)[:1].isdigit():  # 1. / 1) : escape the . or ) after the number
+        end = m.end()
+        return escaped[:end] + "\\" + escaped[end:]
+    return "\\" + escaped
 
 
 def _md_table(items: list[dict[str, str]]) -> list[str]:

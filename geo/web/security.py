@@ -1,9 +1,12 @@
 """Security headers: Content-Security-Policy, frame rules, nosniff, referrer policy.
 
-The pages carry inline ``<script>`` blocks (Folium writes the map set-up inline), yet the policy
-must not allow ``'unsafe-inline'`` scripts: injected markup would run. So every HTML response's
-own inline scripts are hashed (sha256) into ``script-src``; a script that an attacker slips into
-the data is escaped text, never one of those blocks, and could not run even if it were markup.
+The policy never allows ``'unsafe-inline'`` scripts: injected markup would run. Scripts are
+files of the app (``'self'``); an inline ``<script>`` runs only if the app itself ships it: its
+hash (sha256) is computed once, at start, from the templates (:func:`shipped_script_hashes`),
+never from the outgoing body (issue 26: hashing the response allowed whatever script had slipped
+into it). A template's inline script that has template syntax in it cannot be hashed ahead and
+is not allowed (start-up logs it): move it to a static file. Data islands (``type=
+"application/json"``) are not scripts to the browser and need no hash.
 
 ``/embed/...`` may be framed by the origins in ``EMBED_FRAME_ANCESTORS`` (default: any);
 every other response only by the app itself.
@@ -16,13 +19,9 @@ absolute URL the app writes comes from ``PUBLIC_URL``, checked at start.
 from __future__ import annotations
 
 import base64
-import gzip
 import hashlib
 import re
-import zlib
-from collections import OrderedDict
 from collections.abc import Iterable
-from threading import Lock
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, g, request
@@ -34,6 +33,11 @@ from geo.errors import DataError
 _SCRIPT = re.compile(
     rb"<script(?![^>]*\ssrc\s*=)(?:\s[^>]*)?>(.*?)</script", re.IGNORECASE | re.DOTALL
 )
+_TYPE = re.compile(rb"""\stype\s*=\s*["']?([^"'\s>]+)""", re.IGNORECASE)
+# What a browser runs as script: no type, a JavaScript MIME type, or a module (HTML's own list).
+_RUNNABLE_TYPES = {b"", b"module", b"text/javascript", b"application/javascript", b"text/ecmascript",
+                   b"application/ecmascript", b"text/jscript", b"text/livescript"}
+_TEMPLATE_SYNTAX = re.compile(rb"{{|{%|{#")
 _EMBED_PREFIX = "/embed/"
 # CSP source expressions frame-ancestors accepts: keywords, scheme:, [scheme://]host[:port][/path].
 _SOURCE = re.compile(
@@ -52,14 +56,41 @@ STATIC_HEADERS = {
 }
 
 
+def _inline_scripts(html: bytes) -> list[bytes]:
+    """The bodies of the inline scripts a browser would run, empty ones left out."""
+    out = []
+    for m in _SCRIPT.finditer(html):
+        kind = _TYPE.search(m.group(0)[: m.start(1) - m.start(0)])
+        if (kind.group(1).lower() if kind else b"") in _RUNNABLE_TYPES and m.group(1).strip():
+            out.append(m.group(1))
+    return out
+
+
+def _source(body: bytes) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body).digest()).decode("ascii") + "'"
+
+
 def inline_script_hashes(html: bytes) -> list[str]:
     """CSP source expressions ``'sha256-…'`` for each distinct inline script body, in order."""
-    out: dict[str, None] = {}
-    for body in _SCRIPT.findall(html):
-        if body.strip():
-            digest = base64.b64encode(hashlib.sha256(body).digest()).decode("ascii")
-            out[f"'sha256-{digest}'"] = None
-    return list(out)
+    return list(dict.fromkeys(_source(body) for body in _inline_scripts(html)))
+
+
+def shipped_script_hashes(app: Flask) -> tuple[list[str], list[str]]:
+    """The hashes of the inline scripts in the app's own templates, and the templates whose inline
+    scripts cannot be allowed (template syntax inside: their text is only known per request)."""
+    loader = app.jinja_env.loader
+    hashes: dict[str, None] = {}
+    refused: list[str] = []
+    for name in sorted(loader.list_templates()) if loader is not None else ():
+        if not name.endswith((".html", ".htm", ".j2", ".jinja")):
+            continue
+        source, _, _ = loader.get_source(app.jinja_env, name)
+        for body in _inline_scripts(source.encode("utf-8")):
+            if _TEMPLATE_SYNTAX.search(body):
+                refused.append(name)
+            else:
+                hashes[_source(body)] = None
+    return list(hashes), sorted(set(refused))
 
 
 def frame_ancestors(setting: str | Iterable[str] | None) -> str:
@@ -96,57 +127,12 @@ def build_csp(script_hashes: Iterable[str], ancestors: str) -> str:
     ])
 
 
-class _HashCache:
-    """Body digest → script hashes: a page is hashed once, not on every request."""
-
-    def __init__(self, size: int = _CACHE_SIZE) -> None:
-        self._size = size
-        self._items: OrderedDict[bytes, list[str]] = OrderedDict()
-        self._lock = Lock()
-
-    def get(self, body: bytes, encoding: str | None) -> list[str]:
-        key = hashlib.blake2b(body, digest_size=20).digest() + (encoding or "").encode()
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None:
-                self._items.move_to_end(key)
-                return hit
-        hashes = inline_script_hashes(_decoded(body, encoding))
-        with self._lock:
-            self._items[key] = hashes
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return hashes
-
-
-def _decoded(body: bytes, encoding: str | None) -> bytes:
-    # The compression hook may run before this one (after_request order is reverse registration).
-    enc = (encoding or "").lower().strip()
-    if enc in ("", "identity"):
-        return body
-    if enc in ("gzip", "x-gzip"):
-        return gzip.decompress(body)
-    if enc == "deflate":
-        return zlib.decompress(body)
-    if enc == "br":
-        import brotli  # flask-compress's dependency
-
-        return brotli.decompress(body)
-    raise ValueError(f"cannot read a {enc}-encoded HTML body to hash its scripts")
-
-
-def _csp_for(response: Response, cache: _HashCache) -> str:
-    hashes: list[str] = []
-    if response.mimetype == "text/html":
-        if response.direct_passthrough or not response.is_sequence:
-            response.direct_passthrough = False
-            response.make_sequence()
-        hashes = cache.get(response.get_data(), response.headers.get("Content-Encoding"))
-    if is_embed(request.path):
+def _csp_for(path: str, script_hashes: list[str]) -> str:
+    if is_embed(path):
         ancestors = frame_ancestors(current_app.config.get("EMBED_FRAME_ANCESTORS"))
     else:
         ancestors = "'self'"
-    return build_csp(hashes, ancestors)
+    return build_csp(script_hashes, ancestors)
 
 
 def relative_location(location: str) -> str:
@@ -172,7 +158,12 @@ def init_app(app: Flask) -> None:
     frame_ancestors(app.config.get("EMBED_FRAME_ANCESTORS"))  # a bad setting fails at start
     check_public_url(app.config.get("PUBLIC_URL"))
     app.config.setdefault("MAX_CONTENT_LENGTH", 64 * 1024)  # GET-only app: no large bodies
-    cache = _HashCache()
+    # Once, now: what the app ships. The same policy for every response, whatever its body holds.
+    script_hashes, refused = shipped_script_hashes(app)
+    for name in refused:
+        app.logger.warning("templates/%s: an inline <script> with template syntax cannot be allowed "
+                           "by a hash and is blocked by the policy; move it to a static file", name)
+    app.extensions["csp_script_hashes"] = tuple(script_hashes)
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
@@ -185,7 +176,7 @@ def init_app(app: Flask) -> None:
             # page's scripts, so the stored policy (sent with the 200) is left alone.
             response.headers.pop("Content-Security-Policy", None)
         else:
-            response.headers["Content-Security-Policy"] = _csp_for(response, cache)
+            response.headers["Content-Security-Policy"] = _csp_for(request.path, script_hashes)
         if is_embed(request.path):
             response.headers.pop("X-Frame-Options", None)  # cannot express a list of origins
         else:
