@@ -131,7 +131,8 @@ def test_an_unknown_edition_is_a_404_naming_the_known_ones(two, url: str) -> Non
     app, _ = two
     r = app.test_client().get(url)
     text = html.unescape(r.get_data(as_text=True))
-    assert r.status_code == 404 and "no edition 'r9' (known: h28、r3)" in text, text[-800:]
+    said = "no edition 'r9' (known: h28、r3)" if "/api/" in url else "版「r9」はありません。版：h28、r3。"
+    assert r.status_code == 404 and said in text, text[-800:]
 
 
 def test_an_edition_without_its_slash_is_redirected(two) -> None:
@@ -139,18 +140,18 @@ def test_an_edition_without_its_slash_is_redirected(two) -> None:
     assert r.status_code == 308 and r.headers["Location"] == f"/editions/{OLD}/"
 
 
-@pytest.mark.parametrize(("query", "status", "says"), [
-    ("from=h28", 400, "to: name both editions"),
-    ("to=r3", 400, "from: name both editions"),
-    ("from=h28&to=r9", 404, "to: no edition 'r9'"),
-    ("from=x&to=r3", 404, "from: no edition 'x'"),
+@pytest.mark.parametrize(("query", "status", "says", "page_says"), [
+    ("from=h28", 400, "to: name both editions", "比べる 2 つの版を選んでください"),
+    ("to=r3", 400, "from: name both editions", "比べる 2 つの版を選んでください"),
+    ("from=h28&to=r9", 404, "to: no edition 'r9'", "版「r9」はありません"),
+    ("from=x&to=r3", 404, "from: no edition 'x'", "版「x」はありません"),
 ])
-def test_compare_needs_two_known_editions(two, query: str, status: int, says: str) -> None:
+def test_compare_needs_two_known_editions(two, query: str, status: int, says: str, page_says: str) -> None:
     client = two[0].test_client()
     api = client.get(f"/api/compare?{query}")
     assert api.status_code == status and says in api.get_json()["error"]
     page = client.get(f"/compare?{query}")
-    assert page.status_code == status and says in html.unescape(page.get_data(as_text=True))
+    assert page.status_code == status and page_says in html.unescape(page.get_data(as_text=True))
 
 
 def _expected_moves(app, ch: EditionChanges) -> tuple[set[str], set[str]]:

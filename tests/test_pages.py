@@ -108,8 +108,13 @@ def test_sapporo_ward_town_page(client) -> None:
 
 
 def test_town_errors(client) -> None:
-    assert "check digit" in html(client, "/town/014002", 400)
-    assert "01999" in html(client, "/town/01999", 404)
+    # In Japanese, with what to do: the right check digit, the towns of the nearest codes.
+    wrong = html(client, "/town/014002", 400)
+    assert "検査数字" in wrong and "014001" in wrong
+    missing = html(client, "/town/01999", 404)
+    assert "市町村コード 01999 の市町村は、北海道にありません" in missing
+    assert 'href="/town/01694"' in missing  # 羅臼町: the highest code of the 179
+    assert client.get("/api/municipalities/014002").get_json()["error"].startswith("code")
 
 
 def test_project_page(client) -> None:
@@ -227,5 +232,5 @@ def test_overview_embed_by_level_and_measure(client) -> None:
 ])
 def test_overview_embed_rejects_unknown_level_or_measure(client, query: str, param: str) -> None:
     page = html(client, f"/embed/?{query}", status=400)
-    assert f"{param}:" in page
+    assert f"{param}（" in page  # level（表示の単位）… named in the Japanese sentence
     assert "<script>" not in page

@@ -439,3 +439,36 @@ def test_progress_prints_share_the_print_slots(data_dir) -> None:
         assert client.get("/print/progress/regions.2018.png").data == drawn.data  # memo, no slot
     assert taken == 3  # PRINT_WORKERS + PRINT_QUEUE
     assert client.get("/print/progress/regions.2017.png").status_code == 200
+
+
+def test_report_is_a_page_of_the_site_grouped_by_region(client) -> None:
+    """Issue 21: the 連携会議 material had no stylesheet and no navigation."""
+    import re
+
+    from geo.web.state import state
+
+    page = text(client, "/progress/report?year=2016")
+    assert re.search(r'<link rel="stylesheet" href="[^"]*/site\.css[?"]', page)
+    assert '<nav aria-label="サイト">' in page and 'class="report"' in page
+    with client.application.test_request_context():
+        plan = state().plan
+    # One section per 連携地域 (each starts a printed page), in plan order, its projects under it.
+    regions = re.findall(r'<section class="report-region"[^>]*>\s*<h2[^>]*>([^<]+)</h2>', page)
+    named = [r.name + "連携地域" for r in plan.regions if r.project_ids]
+    assert regions == named
+    first = page.split('<section class="report-region"', 2)[1]
+    ours = [p.name for p in plan.projects if p.region == plan.regions[0].id]
+    assert re.findall(r"<h3>([^<]+)</h3>", first) == [html_escape(n) for n in ours]
+    # Every KPI once in the regions, each a link to its 推進管理 page; the late ones first, too.
+    body = page.split('class="report-region"', 1)[1]
+    links = re.findall(r'href="/progress/kpi/([^"]+)"', body)
+    kids = [f"{p.id}-{i + 1}" for p in plan.projects for i in range(len(p.kpis))]
+    assert sorted(links) == sorted(kids)
+    late = page.split('id="late-heading"', 1)[1].split("</section>", 1)[0]
+    assert "▼ D 遅れ" in late and "report-table" in late
+
+
+def html_escape(text: str) -> str:
+    import html
+
+    return html.escape(text, quote=True)

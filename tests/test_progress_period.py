@@ -202,9 +202,10 @@ def test_report_for_a_year_outside_the_period_says_so(data_dir, actuals_client) 
     assert lines[2] == f"{TITLE}・{PERIOD}。H27(2015)年度は対象期間外です。"
     page = html(actuals_client, "/progress/report?year=2021")
     assert "<h1>推進管理 R3(2021)年度（対象期間外） 評価（全道）</h1>" in page
-    assert f'<p class="edition">{TITLE}・{PERIOD}。R3(2021)年度は対象期間外です。</p>' in page
+    assert f'<p class="report-edition">{TITLE}・{PERIOD}。R3(2021)年度は対象期間外です。</p>' in page
     page = html(actuals_client, "/progress/report?year=2016&region=donan")
-    assert f'<p class="edition">{TITLE}・{PERIOD}。</p>' in page and "対象期間外" not in page
+    assert f'<p class="report-edition">{TITLE}・{PERIOD}。</p>' in page
+    assert "対象期間外" not in page.split("</h1>", 1)[1]
 
 
 def test_report_csv_names_the_edition_on_every_row(data_dir) -> None:

@@ -27,8 +27,10 @@ from geo.render.areas import municipalities as area_municipalities
 from geo.render.areas import northern_territories as area_northern_territories
 from geo.render.model import Model, progress_row, progress_rows, progress_years, year_grades
 from geo.render.progress import (
+    REPORT_COLUMNS,
     filter_rows,
     grade_json,
+    make_report,
     progress_json,
     progress_with_period,
     sort_rows,
@@ -66,6 +68,19 @@ class Page:
     data: dict[str, Any]
     context: Mapping[str, Any] = field(default_factory=dict)
     map: tuple[str, str] | None = None  # (map kind, canonical subject)
+
+
+def report_page(model: Model, year: int, region: str | None) -> Page:
+    """``/progress/report``: the 連携会議 material of ``year`` (all of Hokkaido, or one 連携地域),
+    its KPIs grouped by 連携地域, then by project, in plan order (a printed page per 連携地域)."""
+    report = make_report(model.plan, model.actuals, year, region, model.thresholds, edition=model.edition)
+    groups: dict[str, dict[str, list[dict[str, str]]]] = {}
+    for line in report.lines:
+        groups.setdefault(line["region"], {}).setdefault(line["project"], []).append(line)
+    data = {"title": report.title, "edition": report.edition, "note": report.note, "counts": report.counts,
+            "late": [line["id"] for line in report.late], "kpis": report.lines}
+    return Page(data, {"report": report, "columns": REPORT_COLUMNS, "year": year, "region": region,
+                       "groups": [(name, list(projects.items())) for name, projects in groups.items()]})
 
 
 def kpi_progress_json(model: Model, url_for: UrlFor, kid: str) -> dict[str, Any]:

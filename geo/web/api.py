@@ -4,18 +4,15 @@
 from __future__ import annotations
 
 import math
-import threading
-from pathlib import Path
 
 from flask import Blueprint, Response, current_app, request, url_for
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geo.atlas.codes import CodeError, normalize_code, with_check_digit
 from geo.atlas.geojson import level_geojson
-from geo.atlas.readings import READINGS_FILE, load_readings
 from geo.errors import UnknownCodeError
-from geo.plan.model import DEFAULT_DATA_DIR, project_to_json
-from geo.plan.search import MAX_QUERY, SearchIndex
+from geo.plan.model import project_to_json
+from geo.plan.search import MAX_QUERY
 from geo.plan.search_data import search_data, search_data_bytes
 from geo.render import pages as data
 from geo.render.areas import find_area
@@ -26,8 +23,10 @@ from geo.render.views import (
     region_json,
     subprefecture_json,
 )
+from geo.web.editions import elsewhere_json
 from geo.web.errors import json_error
 from geo.web.pages import canonical_or_404, found, to_canonical
+from geo.web.searching import hit_url, search_index
 from geo.web.state import state
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -47,7 +46,7 @@ def _api_error(exc: ApiError) -> tuple[dict, int]:
 
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException) -> tuple[dict, int, list[tuple[str, str]]]:
-    return json_error(exc)
+    return json_error(exc, elsewhere_json)
 
 
 def _json_bytes(body: bytes, mimetype: str = "application/json") -> Response:
@@ -140,7 +139,7 @@ def projects() -> dict:
 
 @bp.get("/projects/<pid>")
 def project(pid: str) -> dict:
-    canonical_pid = canonical_or_404("project", pid, f"id: no project {pid!r}")
+    canonical_pid = canonical_or_404("project", pid, f"id: no project {pid!r}", "")
     if canonical_pid != pid:  # a project's name → its id
         return to_canonical("api.project", pid=canonical_pid)
     return data.project_page(state(), url_for, pid).data
@@ -153,12 +152,12 @@ def kpis() -> dict:
 
 @bp.get("/kpis/<kid>")
 def kpi(kid: str) -> dict:
-    return found(data.kpi_page, kid, f"id: no KPI {kid!r}").data
+    return found(data.kpi_page, kid, f"id: no KPI {kid!r}", "").data
 
 
 @bp.get("/kpis/families/<key>")
 def kpi_family(key: str) -> dict:
-    return found(data.family_page, key, f"family: no KPI family {key!r}").data
+    return found(data.family_page, key, f"family: no KPI family {key!r}", "").data
 
 
 @bp.get("/overview")
@@ -188,30 +187,12 @@ def search_route() -> dict:
     out = []
     for hit in answer.hits:
         item = hit.to_json()
-        item["url"] = _hit_url(hit.kind, hit.id)
+        item["url"] = hit_url(hit.kind, hit.id)
         out.append(item)
     body: dict[str, object] = {"q": q, "results": out}
     if answer.message:
         body["message"] = answer.message
     return body
-
-
-_search_lock = threading.Lock()
-
-
-def search_index() -> SearchIndex:
-    """One per edition's mount, built on first use (the postal readings take ~0.1 s) and kept
-    for the app's life: not in the evictable map memo, where a flood of map requests would push
-    it out and the next search would read the postal data again. Bounded by the editions."""
-    indexes = current_app.extensions.setdefault("search_index", {})
-    s = state()
-    if s.mount not in indexes:
-        with _search_lock:
-            if s.mount not in indexes:
-                # The readings file travels with the plan data, like hierarchy.yaml (load_state).
-                readings = Path(current_app.config.get("DATA_DIR") or DEFAULT_DATA_DIR) / READINGS_FILE
-                indexes[s.mount] = SearchIndex(s.atlas, s.plan, load_readings(s.atlas, readings))
-    return indexes[s.mount]
 
 
 @bp.get("/search-data.json", endpoint="search_data")
@@ -222,16 +203,6 @@ def search_data_route() -> Response:
     if request.args.get("v") != s.version:
         return to_canonical("api.search_data", v=s.version)
     return _json_bytes(s.memo(("search-data",), lambda: search_data_bytes(search_data(search_index()))))
-
-
-def _hit_url(kind: str, ident: str) -> str:
-    if kind == "municipality":
-        return url_for("pages.town", code=ident)
-    if kind == "project":
-        return url_for("pages.project", pid=ident)
-    if kind == "subprefecture":
-        return url_for("areas.subprefecture", key=ident)
-    return url_for("areas.region", rid=ident)
 
 
 def _coordinate(name: str, low: float, high: float) -> float:

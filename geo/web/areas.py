@@ -7,11 +7,12 @@ knows (道央広域, 道央広域連携地域, 後志, 後志総合振興局) re
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, redirect, request, url_for
+from flask import Blueprint, Response, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from geo.render.areas import KIND_LABELS, Area, area_csv, find_area
 from geo.render.pages import area_page
+from geo.web.errors import fail
 from geo.web.state import state
 from geo.web.templating import render_page
 
@@ -26,7 +27,7 @@ def lookup(kind: str, key: str) -> Area:
     try:
         return find_area(state().atlas, kind, key)
     except KeyError:
-        abort(404, f"{KIND_LABELS[kind]} {key!r} はありません")
+        fail(404, f"no {kind} {key!r}", f"「{key}」という{KIND_LABELS[kind]}はありません。")
 
 
 def canonical(endpoint: str, area: Area, key: str, arg: str) -> BaseResponse | None:

@@ -61,8 +61,9 @@ def _tree_hash(directory: Path) -> str:
 BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {
     "map.js": (("leaflet", "leaflet.js"), ("gesture-handling", "leaflet-gesture-handling.min.js"),
                ("topojson-client", "topojson-client.min.js"), ("app", "hokkaido.js"), ("app", "index.js")),
-    # Search and 現在地 in the page (no server needed: the static export too), loaded on first use.
-    "search.js": (("app", "search.js"), ("app", "locate.js")),
+    # Search, 現在地 and the overview's panel with its state in the URL, in the page (no server
+    # needed: the static export too), loaded on first use, off the first paint's path.
+    "search.js": (("app", "search.js"), ("app", "panel.js"), ("app", "locate.js")),
     "site.css": (("leaflet", "leaflet.css"), ("gesture-handling", "leaflet-gesture-handling.min.css"),
                  ("app", "site.css")),
 }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from geo.atlas.sources import CREDIT
 from geo.plan.compare import EditionDiff, compare_editions
@@ -20,6 +20,7 @@ from geo.render.compare_maps import compare_map
 from geo.render.maps import MapContext, MapView
 from geo.web.caching import page_query
 from geo.web.editions import edition_url, site_url
+from geo.web.errors import fail
 from geo.web.maps import topology_script_url
 from geo.web.state import State, edition_states, state
 
@@ -36,11 +37,13 @@ def _pair() -> tuple[State, State]:
     """The two editions the query names: 400 if one is missing, 404 for an unknown id."""
     missing = [side for side in SIDES if not request.args.get(side)]
     if missing:
-        abort(400, f"{'・'.join(missing)}: name both editions, ?from=<id>&to=<id> (known: {_known()})")
+        fail(400, f"{'・'.join(missing)}: name both editions, ?from=<id>&to=<id> (known: {_known()})",
+             f"比べる 2 つの版を選んでください（from と to。版：{_known()}）。")
     states = edition_states()
     for side in SIDES:
         if request.args[side] not in states:
-            abort(404, f"{side}: no edition {request.args[side]!r} (known: {_known()})")
+            fail(404, f"{side}: no edition {request.args[side]!r} (known: {_known()})",
+                 f"版「{request.args[side]}」はありません。版：{_known()}。")
     return states[request.args["from"]], states[request.args["to"]]
 
 

@@ -34,6 +34,7 @@ from flask.ctx import RequestContext
 from flask.json.provider import DefaultJSONProvider
 
 from geo.plan.edition import EDITIONS_DIR, Edition, period_label
+from geo.web.errors import fail
 from geo.web.state import EDITION_ENVIRON, SITE_ROOT_ENVIRON, State, edition_states, state
 
 bp = Blueprint("editions", __name__)
@@ -220,4 +221,4 @@ def _known_or_404(edition: str) -> None:
         abort(404)  # /editions/<id>/editions/…: an edition has no editions of its own
     if edition not in edition_states():
         known = "、".join(edition_states())
-        abort(404, f"no edition {edition!r} (known: {known})")
+        fail(404, f"no edition {edition!r} (known: {known})", f"版「{edition}」はありません。版：{known}。")

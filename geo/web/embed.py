@@ -7,12 +7,14 @@ spellings to the canonical URL.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, request
+from flask import Blueprint, Response, request
 
 from geo.atlas.codes import CodeError
 from geo.errors import UnknownCodeError
 from geo.render.views import kpi_entry, overview_arg
 from geo.web.caching import page_query
+from geo.web.error_pages import bad_code, no_such, unknown_code
+from geo.web.errors import fail
 from geo.web.maps import map_view
 from geo.web.pages import canonical_or_404, to_canonical
 from geo.web.state import state
@@ -25,9 +27,9 @@ def _embed(kind: str, subject: str) -> str:
     try:
         map_view(kind, subject, True)
     except (KeyError, UnknownCodeError):
-        abort(404, f"no {kind} {subject!r}")
+        fail(404, f"no {kind} {subject!r}", no_such("地図", subject))
     except CodeError as exc:
-        abort(400, str(exc))
+        fail(400, str(exc), bad_code(subject))
     return render_embed(kind, subject)
 
 
@@ -40,7 +42,7 @@ def index() -> str:
     try:
         subject = overview_arg(state().plan, level, measure)
     except ValueError as exc:
-        abort(400, str(exc))
+        fail(400, str(exc), "level（表示の単位）か measure（色分け）の指定が正しくありません。")
     return _embed("overview", subject)
 
 
@@ -49,9 +51,9 @@ def town(code: str) -> str | Response:
     try:
         m = state().atlas.municipality(code)
     except CodeError as exc:
-        abort(400, str(exc))
+        fail(400, str(exc), bad_code(code))
     except UnknownCodeError as exc:
-        abort(404, str(exc))
+        fail(404, str(exc), unknown_code(code))
     if m.code != code:  # the embed shows the whole city: a ward code redirects to 札幌市 too
         return to_canonical("embed.town", code=m.code)
     return _embed("town", m.code)
@@ -59,7 +61,7 @@ def town(code: str) -> str | Response:
 
 @bp.get("/project/<pid>")
 def project(pid: str) -> str | Response:
-    canonical_pid = canonical_or_404("project", pid, f"no project {pid!r}")
+    canonical_pid = canonical_or_404("project", pid, f"no project {pid!r}", no_such("ID のプロジェクト", pid))
     if canonical_pid != pid:
         return to_canonical("embed.project", pid=canonical_pid)
     return _embed("project", pid)
@@ -70,7 +72,7 @@ def kpi(kid: str) -> str:
     try:
         kpi_entry(state().plan, kid)
     except KeyError:
-        abort(404, f"no KPI {kid!r}")
+        fail(404, f"no KPI {kid!r}", no_such("ID の KPI", kid))
     return _embed("kpi", kid)
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from werkzeug.exceptions import HTTPException
+from collections.abc import Callable
+from typing import NoReturn
+
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 
 def passthrough_headers(exc: HTTPException) -> list[tuple[str, str]]:
@@ -10,9 +13,19 @@ def passthrough_headers(exc: HTTPException) -> list[tuple[str, str]]:
     return [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
 
 
-def json_error(exc: HTTPException) -> tuple[dict, int, list[tuple[str, str]]]:
-    """``{"error": …}``; a 404 of a project another edition has also says where (``elsewhere``)."""
-    from geo.web.editions import elsewhere_json
-
+def json_error(
+    exc: HTTPException, annotate: Callable[[dict, int], dict] = lambda body, code: body
+) -> tuple[dict, int, list[tuple[str, str]]]:
+    """``{"error": …}``, passed through ``annotate`` (the callers give
+    :func:`geo.web.editions.elsewhere_json`: a 404 of a project another edition has says where;
+    a parameter, so that this module depends on no other of the web layer)."""
     code = exc.code or 500
-    return elsewhere_json({"error": exc.description or exc.name}, code), code, passthrough_headers(exc)
+    return annotate({"error": exc.description or exc.name}, code), code, passthrough_headers(exc)
+
+
+def fail(code: int, message: str, page: str) -> NoReturn:
+    """Abort with ``message`` for the JSON API and ``page``, the same said for people in the
+    page's language, on the HTML error page (:mod:`geo.web.error_pages`)."""
+    exc = default_exceptions[code](message)
+    exc.page_message = page  # type: ignore[attr-defined]
+    raise exc

@@ -24,11 +24,12 @@ from geo.render.model import default_year, progress_row, year_grades
 from geo.render.pages import ProgressQuery, progress_table, region_names
 from geo.render.progress import (
     SORT_KEYS,
-    build_report,
     in_period,
     progress_csv,
 )
 from geo.web.caching import page_query
+from geo.web.error_pages import no_such
+from geo.web.errors import fail
 from geo.web.state import State, state
 from geo.web.templating import render_embed, render_page, trend_block
 
@@ -39,7 +40,8 @@ def _arg(name: str, default: str | None = None) -> str | None:
     """One query parameter; given twice is a 400, not a silent pick."""
     values = request.args.getlist(name)
     if len(values) > 1:
-        abort(400, f"{name}: give it once, not {len(values)} times")
+        fail(400, f"{name}: give it once, not {len(values)} times",
+             f"「{name}」が {len(values)} 回指定されています。1 回だけにしてください。")
     return values[0] if values else default
 
 
@@ -53,8 +55,10 @@ def _year_arg(s: State) -> int:
     try:
         year = parse_fiscal_year(raw[:20])
     except ValueError:
-        abort(400, f"year: a fiscal year like 2019, R1, R元, 令和元年度 or H26 ({FY_MIN}–{FY_MAX}), "
-                   f"not {raw[:20]!r}")
+        fail(400, f"year: a fiscal year like 2019, R1, R元, 令和元年度 or H26 ({FY_MIN}–{FY_MAX}), "
+                  f"not {raw[:20]!r}",
+             f"年度「{raw[:20]}」は読めません。2019、R1、R元、令和元年度、H26 のように書いてください"
+             f"（{FY_MIN}〜{FY_MAX}年度）。")
     if raw != str(year):
         args = {**(request.view_args or {}), **request.args.to_dict(), "year": str(year)}
         abort(redirect(url_for(request.endpoint or "progress.index", **args), 308))
@@ -64,7 +68,9 @@ def _year_arg(s: State) -> int:
 def _level_arg() -> str:
     level = _arg("level", "subprefectures")
     if level not in progress_maps.PROGRESS_LEVELS:
-        abort(400, f"level: must be one of {', '.join(progress_maps.PROGRESS_LEVELS)}, not {level!r}")
+        fail(400, f"level: must be one of {', '.join(progress_maps.PROGRESS_LEVELS)}, not {level!r}",
+             f"表示の単位（level）「{level}」は使えません。"
+             f"使えるのは {'、'.join(progress_maps.PROGRESS_LEVELS)} です。")
     return level
 
 
@@ -72,12 +78,13 @@ def _filters(s: State) -> tuple[str | None, str | None]:
     region = _arg("region") or None
     sub = _arg("sub") or None
     if region and region not in region_names(s):
-        abort(400, f"region: no 連携地域 {region!r} (known: {', '.join(region_names(s))})")
+        fail(400, f"region: no 連携地域 {region!r} (known: {', '.join(region_names(s))})",
+             f"連携地域「{region}」はありません。使えるのは {'、'.join(region_names(s))} です。")
     if sub:
         try:
             sub = s.atlas.hierarchy.subprefecture(sub).short
         except KeyError:
-            abort(400, f"sub: no 振興局 {sub!r}")
+            fail(400, f"sub: no 振興局 {sub!r}", f"振興局「{sub}」はありません。")
     return region, sub
 
 
@@ -85,10 +92,12 @@ def _query(s: State) -> ProgressQuery:
     """The request's table order, filters, year and level, each checked (400 naming the bad one)."""
     key = _arg("sort", "region")
     if key not in SORT_KEYS:
-        abort(400, f"sort: must be one of {', '.join(SORT_KEYS)}, not {key!r}")
+        fail(400, f"sort: must be one of {', '.join(SORT_KEYS)}, not {key!r}",
+             f"並べ替え（sort）「{key}」は使えません。表の見出しから並べ替えてください。")
     order = _arg("order", "asc")
     if order not in ("asc", "desc"):
-        abort(400, f"order: must be asc or desc, not {order!r}")
+        fail(400, f"order: must be asc or desc, not {order!r}",
+             f"並べ替えの向き（order）は asc（昇順）か desc（降順）です。「{order}」は使えません。")
     region, sub = _filters(s)
     return ProgressQuery(year=_year_arg(s), level=_level_arg(), region=region, sub=sub, sort=key,
                          desc=order == "desc")
@@ -96,7 +105,7 @@ def _query(s: State) -> ProgressQuery:
 
 def _known_kpi(kid: str) -> None:
     if kid not in plan_kpis(state().plan):
-        abort(404, f"no KPI {kid!r}")
+        fail(404, f"no KPI {kid!r}", no_such("ID の KPI", kid))
 
 
 def _trend(kid: str) -> dict[str, Any]:
@@ -210,13 +219,13 @@ def print_kpi(kid: str, fmt: str) -> Response:
 
 
 @bp.get("/progress/report")
-def report_html() -> Response:
-    """The 連携会議 material (as ``hokkaido-map progress report --format html``), for printing."""
+def report_html() -> str:
+    """The 連携会議 material, a page of the site with a print stylesheet (A4, a page per 連携地域);
+    ``hokkaido-map progress report --format html`` writes the same as a file of its own."""
     s = state()
     year = _year_arg(s)
     region, _ = _filters(s)
-    body = build_report(s.plan, s.actuals, year, region, s.thresholds, "html", edition=s.edition)
-    return Response(body, mimetype="text/html")
+    return render_page("progress_report.html", data.report_page(s, year, region))
 
 
 @bp.get("/progress/kpi/<kid>.svg")

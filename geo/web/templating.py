@@ -125,7 +125,6 @@ def _helpers() -> dict[str, Any]:
         "grade_badge": grade_badge,
         "trend_block": trend_block,
         "rate_text": rate_text,
-        "NO_ACTUALS": NO_ACTUALS,
         "value_text": value_text,
         "value_in_unit": value_in_unit,
         "fiscal_label": fiscal_label,
@@ -138,3 +137,5 @@ def _helpers() -> dict[str, Any]:
 
 def init_app(app: Flask) -> None:
     app.context_processor(_helpers)
+    # Constants as globals, not context: macros imported without context (_trend.html) see them.
+    app.jinja_env.globals["NO_ACTUALS"] = NO_ACTUALS

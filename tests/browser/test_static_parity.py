@@ -138,3 +138,192 @@ def test_locate_at_sea_says_so(visitor, exported) -> None:
     wait_for_map(pg)
     pg.locator("#locate").click()
     pg.locator("#panel", has_text="現在地は北海道の市町村の中にありません").wait_for(timeout=10000)
+
+
+# --- the overview's state in the URL (issue 21: a resident can send the link) ----------------
+
+
+def _base(how: str, exported: Path, static_host: str, live_server: str) -> str:
+    return {"file": (exported / SUB_PATH).as_uri() + "/index.html", "static-host": static_host + "index.html",
+            "served": live_server + "/"}[how]
+
+
+def _params(pg) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    from urllib.parse import parse_qsl, urlsplit
+
+    return dict(parse_qsl(urlsplit(pg.url).query))
+
+
+def _panel_title(pg, text: str) -> None:  # type: ignore[no-untyped-def]
+    pg.locator("#panel h2", has_text=text).wait_for(timeout=10000)
+
+
+@pytest.mark.parametrize("how", ["served", "file", "static-host"])
+def test_the_overview_keeps_its_state_in_the_url(visitor, exported, static_host, live_server,
+                                                 how: str) -> None:
+    pg, _, context = visitor
+    home = _base(how, exported, static_host, live_server)
+    pg.goto(home)
+    wait_for_map(pg)
+    assert _params(pg) == {}
+    pg.get_by_label("振興局（14）").check()
+    pg.wait_for_url(lambda url: "level=subprefectures" in url)
+    pg.locator("#measure").select_option("cross")
+    pg.wait_for_url(lambda url: "measure=cross" in url)
+    pg.locator("path.hm-id-後志").click(force=True)
+    _panel_title(pg, "後志総合振興局")
+    assert _params(pg) == {"level": "subprefectures", "measure": "cross", "sub": "後志"}
+    # The area the panel shows is outlined on the map; 道央広域 names 8 of its 20: the panel says so.
+    assert pg.locator("path.hm-id-後志").get_attribute("stroke") == "#000"
+    assert "全20件のうち主な8件だけ" in pg.locator("#panel").inner_text()
+    shared = pg.url
+
+    # Someone opens the link: the same map, the same panel.
+    other = context.new_page()
+    Watch(other)
+    other.goto(shared)
+    wait_for_map(other)
+    _panel_title(other, "後志総合振興局")
+    assert other.get_by_label("振興局（14）").is_checked()
+    assert other.locator("#measure").input_value() == "cross"
+    assert "連携地域をまたぐ" in other.locator("#measure-legend .legend-title").inner_text()
+    other.close()
+
+    # Back steps through the picks, Forward again.
+    pg.go_back()
+    _panel_title(pg, "地図の使い方")
+    assert _params(pg) == {"level": "subprefectures", "measure": "cross"}
+    assert pg.locator("path.hm-id-後志").get_attribute("stroke") != "#000"
+    pg.go_back()
+    pg.wait_for_url(lambda url: "measure" not in url)
+    assert pg.locator("#measure").input_value() == "all"
+    pg.go_back()
+    pg.wait_for_url(lambda url: "level" not in url)
+    assert pg.get_by_label("市町村（179）").is_checked()
+    pg.go_forward()
+    pg.wait_for_url(lambda url: "level=subprefectures" in url)
+    assert pg.get_by_label("振興局（14）").is_checked()
+
+
+@pytest.mark.parametrize("how", ["served", "file", "static-host"])
+def test_a_link_to_a_town_a_region_or_a_search(visitor, exported, static_host, live_server, how: str) -> None:
+    pg, _, _ = visitor
+    home = _base(how, exported, static_host, live_server)
+    pg.goto(home + "?town=01400")
+    wait_for_map(pg)
+    _panel_title(pg, "倶知安町")
+    assert "名前を挙げないプロジェクトが 12 件" in pg.locator("#panel").inner_text()
+    pg.goto(home + "?level=regions&region=doo")
+    wait_for_map(pg)
+    _panel_title(pg, "道央広域連携地域")
+    assert pg.get_by_label("連携地域（6）").is_checked()
+    # An id the plan does not have: said in Japanese, nothing fetched that fails.
+    pg.goto(home + "?region=nowhere&measure=nope")
+    wait_for_map(pg)
+    pg.locator("#panel", has_text="「nowhere」という連携地域はありません。").wait_for(timeout=10000)
+    assert pg.locator("#measure").input_value() == "all"
+    # ?q= (the error page's search form sends it): the results are open, the box has focus.
+    pg.goto(home + "?q=くっちゃん")
+    wait_for_map(pg)
+    pg.locator("#q-results li").first.filter(has_text="倶知安町").wait_for(timeout=10000)
+    assert pg.locator("#q").input_value() == "くっちゃん"
+    assert pg.evaluate("document.activeElement.id") == "q"
+
+
+def test_the_error_page_search_lands_on_the_map(visitor, live_server) -> None:
+    pg, watch, _ = visitor
+    r = pg.goto(live_server + "/no/倶知安")
+    assert r is not None and r.status == 404
+    watch.failed.clear()  # the 404 itself is what is tested here
+    watch.errors.clear()
+    assert pg.locator("#error-q").input_value() == "倶知安"
+    pg.locator("#error-q").fill("ニセコ")
+    pg.locator("#error-q").press("Enter")
+    pg.wait_for_url(lambda url: "q=" in url)
+    wait_for_map(pg)
+    pg.locator("#q-results li").first.filter(has_text="ニセコ町").wait_for(timeout=10000)
+
+
+# --- the overview on a wide screen and on a phone --------------------------------------------
+
+
+@pytest.fixture()
+def phone(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP", has_touch=True,
+                                  is_mobile=True, device_scale_factor=2)
+    pg = context.new_page()
+    watch = Watch(pg)
+    yield pg
+    context.close()
+    watch.check()
+
+
+def _box(pg, selector: str) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    box = pg.locator(selector).first.bounding_box()
+    assert box is not None, selector
+    return box
+
+
+@pytest.mark.parametrize("how", ["served", "file"])
+def test_the_legend_is_seen_with_the_map_at_1280_by_800(visitor, exported, static_host, live_server,
+                                                        how: str) -> None:
+    pg, _, _ = visitor
+    pg.set_viewport_size({"width": 1280, "height": 800})
+    pg.goto(_base(how, exported, static_host, live_server))
+    wait_for_map(pg)
+    pg.locator("#measure-legend li").first.wait_for()
+    legend, mapbox = _box(pg, "#measure-legend"), _box(pg, ".map")
+    assert legend["y"] + legend["height"] <= 800, legend  # no scrolling to read the colours
+    assert legend["x"] >= mapbox["x"] + mapbox["width"]  # beside the map
+    note = pg.locator("#unnamed-note").inner_text()
+    assert "道央広域連携地域（全20件のうち8件）" in note and "主なプロジェクトを掲載" in note
+    # A mouse and keyboard user is told the keys, not the touch gestures.
+    assert pg.locator(".map-figure .keys").is_visible()
+    assert not pg.locator(".hint-touch").first.is_visible()
+    assert pg.locator(".leaflet-control-attribution").is_visible()  # the credit, on the map
+
+
+@pytest.mark.parametrize("how", ["served", "file"])
+def test_a_tap_on_a_phone_brings_the_panel_and_a_way_back(phone, exported, static_host, live_server,
+                                                          how: str) -> None:
+    pg = phone
+    pg.goto(_base(how, exported, static_host, live_server))
+    wait_for_map(pg)
+    # Hints by input type: no keyboard hint for a finger.
+    assert not pg.locator(".map-figure .keys").is_visible()
+    assert pg.locator(".hint-touch").first.is_visible()
+    # The credit is under the map, not over it, and small.
+    assert not pg.locator(".leaflet-control-attribution").is_visible()
+    credit, mapbox = _box(pg, "figcaption .credit"), _box(pg, ".map")
+    assert credit["y"] >= mapbox["y"] + mapbox["height"]
+    assert credit["height"] <= 2 * 16, credit  # two lines at most at 360 px (one from ~410 px)
+    pg.locator("path.hm-id-01400").tap(force=True)
+    _panel_title(pg, "倶知安町")
+    panel = _box(pg, "#panel")
+    assert 0 <= panel["y"] < 740, panel  # brought into view
+    back = pg.get_by_role("button", name="地図に戻る")
+    back.click()
+    mapbox = _box(pg, ".map")
+    assert -1 <= mapbox["y"] < 740 / 2, mapbox
+    assert pg.evaluate("document.activeElement.classList.contains('map')")
+
+
+# --- the smaller rough edges of a first visit, served and exported ----------------------------
+
+
+@pytest.mark.parametrize("how", ["served", "file"])
+def test_a_subprefecture_page_names_itself_once_and_a_kpi_chart_uses_the_width(
+        visitor, exported, static_host, live_server, how: str) -> None:
+    pg, _, _ = visitor
+    home = _base(how, exported, static_host, live_server)
+    root = home.rsplit("/", 1)[0] + "/"
+    ext = "" if how == "served" else ".html"
+    pg.goto(root + "subprefecture/shiribeshi" + ext)
+    wait_for_map(pg)
+    assert pg.locator("h1").inner_text().startswith("後志総合振興局")
+    facts = pg.locator("dl.hierarchy").inner_text()
+    assert "後志総合振興局" not in facts and "道央広域連携地域" in facts  # its name is the heading
+    pg.goto(root + "kpi/yotei-nishiiburi-1" + ext)
+    wait_for_map(pg)
+    chart, main = _box(pg, "svg.trend"), _box(pg, "main")
+    assert chart["width"] >= 0.75 * (main["width"] - 24), (chart, main)  # was ~40 % at 1280 px

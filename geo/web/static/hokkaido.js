@@ -90,6 +90,11 @@
     var fill = feat.c || classColor(entry.values ? entry.values[id] : undefined, entry.classes);
     if (fill) { style.fillColor = fill; }
     if (feat.s) { Object.assign(style, feat.s); }
+    if (entry.selected === id) {  // the area the overview's panel shows: a dark, thicker outline
+      style.color = "#000";
+      style.opacity = 1;
+      style.weight = (style.weight || 1) + 2;
+    }
     return style;
   }
 
@@ -243,7 +248,7 @@
           layer.bindTooltip(function (l) { return tipFor(entry, l.feature.id); }, { sticky: true });
           layer.on("click", function (e) { activate(entry, e.layer.feature.id, e.latlng); });
           layer.on("mouseover", function (e) { e.layer.setStyle({ weight: weightOf(entry) + 2 }); });
-          layer.on("mouseout", function (e) { e.layer.setStyle({ weight: weightOf(entry) }); });
+          layer.on("mouseout", function (e) { e.layer.setStyle(styleFor(entry, e.layer.feature.id)); });
         }
       }
       entry.layer = layer;
@@ -403,6 +408,23 @@
     HM.keyboard[container.id] = { focusArea: focusArea, current: function () { return current; } };
   }
 
+  /* Outline area ``id`` of layer ``key`` as the selected one (the overview's panel shows it),
+     and no other area of any layer; ``highlight(null)`` clears it. */
+  HM.highlight = function (key, id) {
+    Object.keys(HM.layers).forEach(function (k) {
+      var entry = HM.layers[k];
+      var want = k === key ? id : undefined;
+      if (entry.selected === want) { return; }
+      var before = entry.selected;
+      entry.selected = want;
+      [before, want].forEach(function (fid) {
+        var layer = fid === undefined ? null : entry.byId[fid];
+        if (layer) { layer.setStyle(styleFor(entry, fid)); }
+      });
+      if (want !== undefined && entry.byId[want]) { entry.byId[want].bringToFront(); }
+    });
+  };
+
   /* Recolour a layer from new values + classes (the overview's measure switch). */
   HM.restyle = function (key, values, classes, extraTip) {
     var entry = HM.layers[key];
@@ -423,6 +445,21 @@
       if (!link || !link.href) { return; }
       var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
       box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+    });
+  });
+
+  /* Printed, a page shows its tables and lists whole: closed <details> open for the print and
+     close again after it (site.css has the print stylesheet). */
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details:not([open]):not(.edition-switch)").forEach(function (d) {
+      d.open = true;
+      d.setAttribute("data-print-opened", "");
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    document.querySelectorAll("details[data-print-opened]").forEach(function (d) {
+      d.open = false;
+      d.removeAttribute("data-print-opened");
     });
   });
 

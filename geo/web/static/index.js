@@ -82,72 +82,47 @@ window.HokkaidoMap.whenParsed(function () {
   }
 
   document.querySelectorAll("#level input").forEach(function (input) {
-    input.addEventListener("change", function () { level = input.value; apply(); });
+    input.addEventListener("change", function () { level = input.value; apply(); remember(); });
   });
   document.getElementById("measure").addEventListener("change", function (e) {
-    measure = e.target.value; apply();
+    measure = e.target.value; apply(); remember();
   });
 
-  /* --- side panel ------------------------------------------------------------------- */
+  /* --- side panel and the state in the URL: panel.js, loaded on first use ------------- */
+  /* The panel's texts and the URL's state (?level=&measure=&town=|sub=|region=&q=) are needed
+     only once the visitor picks something, or opens a link that carries a state: they come with
+     the search bundle (search.js, panel.js, locate.js), not on the first paint's path. */
   var panel = document.getElementById("panel");
-  function showArea(title, facts, projects, more) {
-    panel.textContent = "";
-    panel.appendChild(el("h2", title));
-    facts.forEach(function (f) {  // text, or a node (a paragraph with links)
-      if (f) { panel.appendChild(typeof f === "string" ? el("p", f) : f); }
-    });
-    panel.appendChild(el("h3", "及ぶプロジェクト（" + projects.length + "件）"));
-    var ul = el("ul");
-    projects.forEach(function (p) {
-      var li = el("li");
-      li.appendChild(el("a", p.name, { href: HM.href(app.dataset.project.replace("__id__", encodeURIComponent(p.id))) }));
-      li.appendChild(document.createTextNode("【" + p.coverage_label + "】"));
-      if (p.cross_region) { li.appendChild(el("span", "連携地域をまたぐ", { "class": "badge" })); }
-      ul.appendChild(li);
-    });
-    panel.appendChild(ul);
-    if (more) { panel.appendChild(more); }
+  var howTo = Array.prototype.slice.call(panel.childNodes);  // 地図の使い方, shown again on Back
+  var panelTools = null;
+  function withPanel(fn) {
+    if (!panelTools) {
+      panelTools = loadScript().then(function () {
+        return window.HokkaidoPanel.create({
+          app: app, HM: HM, el: el, getJSON: getJSON, panel: panel, howTo: howTo, input: input,
+          query: function () { return query(); },
+          state: function () { return { level: level, measure: measure }; },
+          overview: function () { return overview; },
+          show: function (lv, ms) {
+            level = lv;
+            measure = ms;
+            document.querySelectorAll("#level input").forEach(function (r) { r.checked = r.value === level; });
+            document.getElementById("measure").value = measure;
+            apply();
+          },
+        });
+      });
+      panelTools.catch(function () {
+        panelTools = null;
+        panel.textContent = "表示の準備ができませんでした。ページを読み込み直してください。";
+      });
+    }
+    return panelTools.then(fn);
   }
-
-  function pageLink(template, id, name) {  // the 振興局 / 連携地域 page
-    var p = el("p");
-    p.appendChild(el("a", name + "のページ（地図・プロジェクト・KPI）", { href: HM.href(template.replace("__id__", encodeURIComponent(id))) }));
-    return p;
-  }
-
-  function select(object, id) {
-    // URL templates (…/__id__), not a list's URL plus "/id": the export rewrites a URL that is a
-    // file of its own (/api/municipalities → api/municipalities.json) and "/01400" would follow.
-    var template = { municipalities: app.dataset.areaMuni, subprefectures: app.dataset.areaSub }[object] ||
-      app.dataset.areaRegion;
-    var url = template.replace("__id__", encodeURIComponent(id));
-    getJSON(url).then(function (res) {
-      var d = res.body;
-      if (!res.ok) { panel.textContent = d.error || "error"; return; }
-      if (object === "municipalities") {
-        var link = el("p");
-        link.appendChild(el("a", d.name + "のページ（施策・KPI）", { href: HM.href(app.dataset.town.replace("__id__", d.code)) }));
-        var where = el("p");  // the 振興局 and 連携地域 link to their pages, as everywhere they are named
-        where.appendChild(el("a", d.subprefecture_name, { href: HM.href(app.dataset.subPage.replace("__id__", encodeURIComponent(d.subprefecture_id))) }));
-        where.appendChild(document.createTextNode("・"));
-        where.appendChild(el("a", d.region_name, { href: HM.href(app.dataset.regionPage.replace("__id__", encodeURIComponent(d.region))) }));
-        var facts = [where, "中核都市：" + d.core_city.name];
-        if (d.northern_territory) { facts.push("北方領土（179市町村に含まれない）"); }
-        if (d.region_projects_unnamed) {
-          facts.push("このほか、" + d.region_name + "には計画書が名前を挙げないプロジェクトが " + d.region_projects_unnamed + " 件あります。");
-        }
-        showArea(d.full_name, facts, d.projects, link);
-      } else if (object === "subprefectures") {
-        showArea(d.name, [d.region_name, "市町村数：" + d.municipalities.length], d.projects,
-          pageLink(app.dataset.subPage, d.id, d.name));
-      } else {
-        showArea(d.full_name, ["中核都市：" + d.core_city.name, d.vision,
-          "プロジェクト：全" + d.projects_stated + "件（名前のあるもの " + d.projects_named + "件）"], d.projects,
-          pageLink(app.dataset.regionPage, d.id, d.full_name));
-      }
-    });
-  }
+  function remember(replace) { withPanel(function (p) { p.remember(replace); }); }
+  function select(object, id) { withPanel(function (p) { p.select(object, id, "user"); }); }
   document.addEventListener("hm:select", function (e) { select(e.detail.object, e.detail.id); });
+  window.addEventListener("popstate", function () { if (overview) { withPanel(function (p) { p.restore(false); }); } });
 
   /* --- search (combobox with keyboard) ---------------------------------------------- */
   var input = document.getElementById("q");
@@ -182,17 +157,24 @@ window.HokkaidoMap.whenParsed(function () {
      with the search data on first use, so the static export needs no server and the first
      paint does not wait for them. */
   var tools = null;
+  var script = null;
+  function loadScript() {  // the search bundle: search.js, panel.js, locate.js
+    if (!script) {
+      script = new Promise(function (resolve, reject) {
+        if (window.HokkaidoSearch) { resolve(); return; }
+        var s = document.createElement("script");
+        s.src = HM.href(app.dataset.searchJs);
+        s.onload = function () { resolve(); };
+        s.onerror = function () { reject(new Error("search.js")); };
+        document.head.appendChild(s);
+      });
+      script.catch(function () { script = null; });
+    }
+    return script;
+  }
   function loadTools() {
     if (tools) { return tools; }
-    var script = new Promise(function (resolve, reject) {
-      if (window.HokkaidoSearch) { resolve(); return; }
-      var s = document.createElement("script");
-      s.src = HM.href(app.dataset.searchJs);
-      s.onload = function () { resolve(); };
-      s.onerror = function () { reject(new Error("search.js")); };
-      document.head.appendChild(s);
-    });
-    tools = Promise.all([script, getJSON(app.dataset.searchData)]).then(function (got) {
+    tools = Promise.all([loadScript(), getJSON(app.dataset.searchData)]).then(function (got) {
       return { search: window.HokkaidoSearch.create(got[1].body), locate: window.HokkaidoLocate };
     });
     tools.catch(function () { tools = null; });  // try again on the next keystroke
@@ -229,7 +211,7 @@ window.HokkaidoMap.whenParsed(function () {
   input.addEventListener("focus", function () { loadTools(); });
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    timer = setTimeout(query, 150);
+    timer = setTimeout(function () { query(); remember(true); }, 150);
   });
   input.addEventListener("keydown", function (e) {
     if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -275,8 +257,7 @@ window.HokkaidoMap.whenParsed(function () {
     overview = res.body;
     HM.ready.then(function () {
       apply();
-      if (app.dataset.selectSub) { select("subprefectures", app.dataset.selectSub); }
-      if (app.dataset.selectRegion) { select("regions", app.dataset.selectRegion); }
+      if (window.location.search) { withPanel(function (p) { p.restore(true); }); }  // a shared link
     });
   });
 });
