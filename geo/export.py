@@ -313,7 +313,8 @@ def build_files(fetched: dict[str, _Fetched]) -> dict[str, bytes]:
         if item.mimetype in ("application/json", "application/geo+json"):
             out[item.file + ".js"] = _data_twin(item.url, item.body)
     out[SHIM_FILE] = _shim(files)
-    clashes = [p for p in out if any(q.startswith(p + "/") for q in out)]
+    folders = {path.rsplit("/", n)[0] for path in out for n in range(1, path.count("/") + 1)}
+    clashes = sorted(p for p in out if p in folders)
     if clashes:
         raise ExportError(f"a file and a folder share a name: {clashes[:3]}")
     out[MANIFEST] = manifest_bytes(out)
