@@ -37,15 +37,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = EditionMounts(app.wsgi_app, app.extensions[EDITIONS_KEY])  # type: ignore[method-assign]
 
     from geo.web import (
+        accessibility,
         api,
         areas,
         assets,
         caching,
         compare,
+        data,
         docs,
         editions,
         embed,
         maps,
+        oembed,
         pages,
         printing,
         progress,
@@ -54,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     blueprints = (pages.bp, maps.bp, areas.bp, api.bp, docs.bp, embed.bp, assets.bp, printing.bp, progress.bp,
-                  editions.bp, compare.bp)
+                  editions.bp, compare.bp, accessibility.bp, oembed.bp, data.bp)
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     templating.init_app(app)  # the helpers every template shares

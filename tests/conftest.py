@@ -12,6 +12,13 @@ from missing_tools import pytest_sessionfinish, pytest_terminal_summary, require
 
 __all__ = ["pytest_sessionfinish", "pytest_terminal_summary", "require_tool"]  # hooks: see missing_tools
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    from tests.a11y_results import register
+
+    register(config)  # the wcag marker and the results file of /accessibility (tests/a11y_results.py)
+
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("HOKKAIDO_MAP_SHARED", ROOT.parent / "shared"))
 BOUNDARIES_DIR = SHARED / "boundaries"

@@ -35,6 +35,8 @@ CSV_URLS = {
     "areas.region_csv": "/region/doo/projects.csv",
     "areas.subprefecture_csv": "/subprefecture/ishikari/projects.csv",
     "progress.csv_file": "/progress.csv",
+    "data.table": "/data/municipalities.csv",  # the tables of /data (geo/web/data.py)
+    "data.map_csv": "/data/maps/town/01400.csv",  # a map's own data, under every map
 }
 # CSV routes about two editions at once, not one: what they name is their owner's to check.
 TWO_EDITIONS = {

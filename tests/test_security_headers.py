@@ -62,7 +62,9 @@ class _InlineScripts(HTMLParser):
         self._text: list[str] = []
 
     def handle_starttag(self, tag, attrs):
-        if tag == "script" and "src" not in dict(attrs):
+        # Data blocks (JSON, JSON-LD on /data) are not run by a browser: nothing for the policy to allow.
+        data_block = dict(attrs).get("type") in ("application/json", "application/ld+json")
+        if tag == "script" and "src" not in dict(attrs) and not data_block:
             self._inside, self._text = True, []
 
     def handle_data(self, data):

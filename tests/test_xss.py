@@ -249,7 +249,7 @@ def _pages(urls: list[str]) -> list[str]:
     """HTML pages and embeds that show the injected project, its KPI or its region."""
     keep = []
     for u in urls:
-        if u.startswith(("/api/", "/maps/", "/assets/")) or u.endswith(".csv"):
+        if u.startswith(("/api/", "/maps/", "/assets/")) or u.endswith((".csv", ".geojson", ".zip", ".js")):
             continue
         if (PROJECT in u or u in ("/", "/kpi", "/overlap", "/embed/", "/embed/overlap")
                 or u.endswith(("/town/01202", "/town/01361"))):

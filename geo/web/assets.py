@@ -64,8 +64,12 @@ BUNDLES: dict[str, tuple[tuple[str, str], ...]] = {
     # Search, 現在地 and the overview's panel with its state in the URL, in the page (no server
     # needed: the static export too), loaded on first use, off the first paint's path.
     "search.js": (("app", "search.js"), ("app", "panel.js"), ("app", "locate.js")),
+    # Embeds only: their height to a host page that asks (docs/embedding.md).
+    "frame.js": (("app", "frame.js"),),
     "site.css": (("leaflet", "leaflet.css"), ("gesture-handling", "leaflet-gesture-handling.min.css"),
                  ("app", "site.css")),
+    # A few text pages' own rules (error page, 連携会議の評価表, 試験結果表): not on every page.
+    "pages.css": (("app", "pages.css"),),
 }
 _CSS_REL_URL = re.compile(r"""url\((["']?)(?![a-z]+:|/|#)([^"')]+)\1\)""")
 

@@ -72,9 +72,12 @@ def topology_script_url() -> str:
 
 
 def map_block(kind: str, subject: str, embed: bool = False) -> dict[str, Any]:
-    """What templates need to place a map: the view, its script URL and the topology's."""
+    """What templates need to place a map: the view, its script URL and the topology's, and its
+    title (the map's accessible name, 「地図：<title>」, tells one map from another)."""
+    s = state()
     return {"view": map_view(kind, subject, embed), "script": map_script_url(kind, subject, embed),
-            "topology": topology_script_url()}
+            "topology": topology_script_url(), "title": s.kinds[kind].title(s, subject),
+            "kind": kind, "subject": subject}  # kind, subject: the map's own data (geo/web/data.py)
 
 
 @bp.get("/<layout>/<kind>/<path:arg>.js", endpoint="script")

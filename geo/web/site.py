@@ -27,7 +27,8 @@ def kind_urls(s: State) -> list[str]:
         for subject in kind.subjects(s):
             urls += [kind.page.url(url_for, subject), kind.embed.url(url_for, subject),
                      kind.api.url(url_for, subject),
-                     map_script_url(kind.name, subject), map_script_url(kind.name, subject, embed=True)]
+                     map_script_url(kind.name, subject), map_script_url(kind.name, subject, embed=True),
+                     url_for("oembed.oembed_file", kind=kind.name, subject=subject)]  # oEmbed discovery
     return urls
 
 
@@ -37,6 +38,7 @@ def site_urls(s: State) -> list[str]:
     urls += [url_for("api.topology", v=s.version), topology_script_url()]
     urls += [url_for("assets.icon", name="favicon.ico"), url_for("api.search_data", v=s.version),
              bundle_url("search.js")]  # the search box loads these on first use
+    urls += [url_for("oembed.embed_js"), bundle_url("frame.js")]  # the embed snippet's two halves
     urls += [url_for("api.geojson", level=lv) for lv in LEVELS]
     hierarchy = s.atlas.hierarchy
     urls += [url_for("areas.region_csv", rid=r.id) for r in hierarchy.regions]
@@ -45,6 +47,9 @@ def site_urls(s: State) -> list[str]:
     # 推進管理 filtered by area: what a click on the progress maps opens (their areas' links).
     urls += [url_for("progress.index", region=r.id) for r in hierarchy.regions]
     urls += [url_for("progress.index", sub=x.short) for x in hierarchy.subprefectures]
+    from geo.web.data import data_urls  # /data, its ZIP and every map's data (issue 22)
+
+    urls += data_urls(s)
     return list(dict.fromkeys(urls))  # one each, in order (a kind's page may serve many subjects)
 
 

@@ -32,14 +32,19 @@ from geo.web.state import state
 SITE_TITLE = "北海道 地域政策マップ"
 
 
-def embed_snippet(path: str, title: str) -> str:
-    """The ``<iframe>`` an editor pastes. The page script rewrites ``src`` from the embed link, so
-    a static export gets its own address. The server writes an absolute address only from
-    ``PUBLIC_URL`` (operator's setting), never from the request's Host: pages are cached and
+def embed_snippet(path: str, title: str, *, width: int | None = None, height: int = 480) -> str:
+    """The ``<iframe>`` an editor pastes, and ``/embed.js``, which makes it as tall as its map
+    (docs/embedding.md); without the script it keeps ``height``. ``width`` None: the column's
+    width, else at most that many pixels (oEmbed). The page script rewrites both addresses from
+    the embed link, so a static export gets its own. The server writes an absolute address only
+    from ``PUBLIC_URL`` (operator's setting), never from the request's Host: pages are cached and
     shared, so one forged Host header would reach every later visitor."""
     base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
-    return (f'<iframe src="{escape(base + path)}" title="{escape(title)}" width="100%" height="480" '
-            'style="border:0" loading="lazy"></iframe>')
+    size = f'width="100%" height="{height}" style="border:0"' if width is None else \
+        f'width="{width}" height="{height}" style="border:0;width:100%;max-width:{width}px"'
+    return (f'<iframe src="{escape(base + path)}" title="{escape(title)}" {size} loading="lazy" '
+            f'data-hokkaido-map></iframe>\n'
+            f'<script src="{escape(base + site_url("oembed.embed_js"))}" async></script>')
 
 
 def print_links(kind: str, subjects: Iterable[tuple[str, str]]) -> list[tuple[str, str, str]]:
@@ -60,6 +65,9 @@ def map_extras(kind: str, subject: str, *, prints: Sequence[tuple[str, str]] | N
         "json_url": kind_.api.url(url_for, subject),
         "embed_url": embed_url,
         "embed_snippet": embed_snippet(embed_url, kind_.title(s, subject)),
+        # oEmbed discovery (base.html): a file per map, so a static host serves it too.
+        "oembed_url": url_for("oembed.oembed_file", kind=kind, subject=subject),
+        "oembed_title": kind_.title(s, subject),
         "prints": print_links(kind, prints if prints is not None else [("この地図", subject)]),
     }
 
@@ -76,7 +84,8 @@ def render_embed(kind: str, subject: str) -> str:
     s = state()
     kind_ = s.kinds[kind]
     return render_template("embed.html", map=map_block(kind, subject, True), title=kind_.title(s, subject),
-                           back=kind_.page.url(url_for, subject))
+                           back=kind_.page.url(url_for, subject), oembed_title=kind_.title(s, subject),
+                           oembed_url=url_for("oembed.oembed_file", kind=kind, subject=subject))
 
 
 # --- shared template helpers -------------------------------------------------------------------

@@ -83,3 +83,22 @@ def wait_for_map(pg) -> None:  # type: ignore[no-untyped-def]
     # A selector, not wait_for_function: the CSP (no 'unsafe-eval') forbids Playwright's eval.
     pg.wait_for_selector("html[data-map-ready='1']", state="attached", timeout=15000)
     pg.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+# The static export under a sub-path of a static host (issue 21: https://example.org/maps/hokkaido/).
+SUB_PATH = "maps/hokkaido"
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One static export for the session (no prints), in SUB_PATH of a folder: the folder a
+    static host serves. Read only: a test that changes an export makes its own."""
+    from app import create_app
+    from geo.export import export_site
+    from tests.conftest import boundaries_path
+
+    app = create_app({"BOUNDARIES": str(boundaries_path())})
+    root = tmp_path_factory.mktemp("static")
+    export_site(app, root / SUB_PATH, progress=False)
+    return root
+

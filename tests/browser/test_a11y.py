@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.a11y_results import record_axe
 from tests.browser.conftest import wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -41,6 +42,8 @@ PAGES = [
     "/town/99999",  # the HTML error page: nearest matches, search box
     "/project/yotei-nishiibur",  # a mistyped id: its nearest match
     "/progress?year=R99",  # a 400: the page without the bad parameter
+    "/accessibility",
+    "/data",  # the data catalogue (issue 22)
 ]
 EMBEDS = [
     "/embed/",
@@ -81,12 +84,14 @@ def audit_page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
 def violations(pg) -> list[str]:  # type: ignore[no-untyped-def]
     pg.add_script_tag(path=str(AXE))
     result = pg.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
+    record_axe(result)  # the criteria of the rules that applied: /accessibility (tests/a11y_results.py)
     return [f"{v['id']} ({v['impact']}): {v['help']} — "
             + "; ".join(" ".join(n["target"]) if isinstance(n["target"][0], str) else str(n["target"])
                         for n in v["nodes"][:5])
             for v in result["violations"]]
 
 
+@pytest.mark.wcag(axe=True)
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("url", PAGES + EMBEDS)
 def test_axe_finds_nothing(audit_page, live_server, url: str, width: int) -> None:

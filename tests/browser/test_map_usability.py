@@ -57,6 +57,7 @@ def focused(page) -> str:  # type: ignore[no-untyped-def]
 # --- keyboard ---------------------------------------------------------------------------------
 
 
+@pytest.mark.wcag("2.1.1", "2.1.2", "2.4.1")
 def test_map_is_one_tab_stop_after_its_skip_link(page, live_server) -> None:
     open_map(page, live_server, "/")
     skip = page.locator(".skip-link")
@@ -88,6 +89,7 @@ def focus_outline(page) -> dict:  # type: ignore[no-untyped-def]
     return box(page.locator("path.hm-focus").last)
 
 
+@pytest.mark.wcag("2.1.1", "2.4.7")
 def test_keyboard_walk_outlines_announces_and_selects(page, live_server) -> None:
     open_map(page, live_server, "/")
     counts = api(live_server, "/api/overview")["measures"]["all"]["levels"]["municipalities"]["values"]
@@ -143,6 +145,7 @@ def test_edge_of_the_map_is_said_once_not_nested(page, live_server) -> None:
     assert announced(page) == said
 
 
+@pytest.mark.wcag("2.1.1")
 def test_enter_opens_a_kpi_popup_like_a_click(page, live_server) -> None:
     kpi = api(live_server, "/api/kpis/yotei-nishiiburi-1")
     open_map(page, live_server, "/kpi/yotei-nishiiburi-1")
@@ -157,6 +160,7 @@ def test_enter_opens_a_kpi_popup_like_a_click(page, live_server) -> None:
     assert page.locator(".leaflet-popup-close-button").get_attribute("aria-label") == "閉じる"
 
 
+@pytest.mark.wcag("2.1.1")
 def test_keyboard_follows_the_level_switch(page, live_server) -> None:
     open_map(page, live_server, "/")
     page.check("#level input[value=regions]")
@@ -166,6 +170,7 @@ def test_keyboard_follows_the_level_switch(page, live_server) -> None:
     assert announced(page).split("、")[0] in regions
 
 
+@pytest.mark.wcag("3.3.2")
 def test_keys_are_shown_to_the_user(page, live_server) -> None:
     open_map(page, live_server, "/town/01400")
     keys = page.locator(".keys")
@@ -173,6 +178,7 @@ def test_keys_are_shown_to_the_user(page, live_server) -> None:
     assert keys.get_attribute("id") in (page.locator(".map").get_attribute("aria-describedby") or "").split()
 
 
+@pytest.mark.wcag("4.1.2")
 def test_leaflet_controls_speak_japanese(page, live_server) -> None:
     open_map(page, live_server, "/town/01400")
     assert page.locator("a.leaflet-control-zoom-in").get_attribute("title") == "ズームイン"
@@ -184,6 +190,7 @@ def test_leaflet_controls_speak_japanese(page, live_server) -> None:
 # --- text alternative -------------------------------------------------------------------------
 
 
+@pytest.mark.wcag("1.1.1")
 def test_text_alternative_follows_level_and_measure(page, live_server) -> None:
     open_map(page, live_server, "/")
     page.wait_for_selector("#measure-legend li")
@@ -204,6 +211,7 @@ def test_text_alternative_follows_level_and_measure(page, live_server) -> None:
     assert data["label"] in page.locator("#panel").inner_text()  # the first text follows too
 
 
+@pytest.mark.wcag("1.1.1")
 def test_embed_carries_the_text_alternative(page, live_server) -> None:
     open_map(page, live_server, "/embed/?level=regions&measure=cross")
     data = api(live_server, "/api/overview")["measures"]["cross"]["levels"]["regions"]["values"]

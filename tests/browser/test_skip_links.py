@@ -15,6 +15,7 @@ def _active(page) -> str:  # type: ignore[no-untyped-def]
                          "return e.id || e.tagName + ':' + (e.textContent || '').trim().slice(0, 20); })()")
 
 
+@pytest.mark.wcag("2.4.1", "2.4.3")
 def test_the_overview_skips_to_the_map_and_its_table(page, live_server) -> None:
     page.goto(live_server + "/")
     wait_for_map(page)
@@ -35,6 +36,7 @@ def test_the_overview_skips_to_the_map_and_its_table(page, live_server) -> None:
     assert page.evaluate("location.hash") == "#overview-table"
 
 
+@pytest.mark.wcag("2.4.1")
 @pytest.mark.parametrize("path", ["/town/01400", "/progress", "/kpi"])
 def test_every_page_skips_to_its_content(page, live_server, path: str) -> None:
     page.set_viewport_size({"width": 360, "height": 740})
@@ -47,6 +49,7 @@ def test_every_page_skips_to_its_content(page, live_server, path: str) -> None:
     assert page.evaluate("document.activeElement.closest('main') !== null")
 
 
+@pytest.mark.wcag("2.4.1")
 def test_an_embed_has_no_header_to_skip(page, live_server) -> None:
     page.goto(live_server + "/embed/town/01400")
     assert page.get_by_role("link", name="本文へ移動").count() == 0

@@ -445,6 +445,11 @@
       if (!link || !link.href) { return; }
       var src = link.href.replace(/&/g, "&amp;").replace(/"/g, "&quot;");
       box.value = box.value.replace(/src="[^"]*"/, 'src="' + src + '"');
+      // /embed.js sits at the root the embeds are under (docs/embedding.md).
+      var at = src.lastIndexOf("/embed/");
+      if (at >= 0) {
+        box.value = box.value.replace(/src="[^"]*\/embed\.js"/, 'src="' + src.slice(0, at + 1) + 'embed.js"');
+      }
     });
   });
 

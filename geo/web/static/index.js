@@ -50,9 +50,16 @@ window.HokkaidoMap.whenParsed(function () {
       li.appendChild(document.createTextNode(classes.labels[i] + " 件"));
       ul.appendChild(li);
     });
-    document.getElementById("status").textContent =
-      overview.levels[level] + "単位で「" + m.label + "」の数を表示しています。";
+    // Said on every switch (aria-live): how many areas, of which level, coloured by what.
+    document.getElementById("status").textContent = Object.keys(m.levels[level].values).length + " " +
+      overview.levels[level] + "を、及ぶプロジェクト数（" + m.label + "）で色分けしています。";
     textAlternative(m);
+    // The map's 「データ」 links follow too: the data of the map as it is now (views.py
+    // overview_arg names it; the file name is the same in the static export).
+    var subject = level === LEVELS[0] && measure === "all" ? "hokkaido" : level + "." + measure.replace(":", "-");
+    document.querySelectorAll("#" + app.dataset.map + "-licence a[href*='/overview/']").forEach(function (a) {
+      a.setAttribute("href", a.getAttribute("href").replace(/[^/]+(\.(csv|geojson))$/, subject + "$1"));
+    });
   }
 
   /* The map's text alternative (summary, table, the panel's first text) follows the switches. */
@@ -61,6 +68,9 @@ window.HokkaidoMap.whenParsed(function () {
     var summary = "北海道の地図。" + name + "ごとに、及ぶプロジェクト（" + m.label + "）の数で色分けしています。";
     var sumEl = document.getElementById(app.dataset.map + "-summary");
     if (sumEl) { sumEl.textContent = summary + " 地図と同じ内容を表に示します。"; }
+    // The map's name follows too (the server's title of the overview map, catalogue.py).
+    var mapEl = document.getElementById(app.dataset.map);
+    if (mapEl) { mapEl.setAttribute("aria-label", "地図：北海道 地域政策マップ：" + m.label + "（" + name + "別）"); }
     var first = document.getElementById("panel-level");
     if (first) { first.textContent = summary; }
     var table = document.querySelector("#map-table table");
