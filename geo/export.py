@@ -288,8 +288,16 @@ def _data_twin(url: str, body: bytes) -> bytes:
             ).encode()
 
 
+def _fetched_by_scripts(url: str) -> bool:
+    """The page scripts fetch only the JSON API (the overview's counts, an area, the search
+    data, the topology): those get a script twin. The data downloads under /data (a map's CSV
+    and GeoJSON, ~60 MB of GeoJSON in all) are links a person follows: no twin."""
+    return "/api/" in url
+
+
 def _shim(files: dict[str, str]) -> bytes:
-    data_urls = {u: f for u, f in files.items() if f.endswith((".json", ".geojson", ".topojson"))}
+    data_urls = {u: f for u, f in files.items()
+                 if f.endswith((".json", ".geojson", ".topojson")) and _fetched_by_scripts(u)}
     table = json.dumps(files, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     data = json.dumps(sorted(data_urls), ensure_ascii=False, separators=(",", ":"))
     return (SHIM_JS.replace("/*FILES*/{}", table).replace("/*DATA*/[]", data)
@@ -310,7 +318,7 @@ def build_files(fetched: dict[str, _Fetched]) -> dict[str, bytes]:
             out[item.file] = _rewrite(item, files)
         else:
             out[item.file] = item.body
-        if item.mimetype in ("application/json", "application/geo+json"):
+        if item.mimetype in ("application/json", "application/geo+json") and _fetched_by_scripts(item.url):
             out[item.file + ".js"] = _data_twin(item.url, item.body)
     out[SHIM_FILE] = _shim(files)
     folders = {path.rsplit("/", n)[0] for path in out for n in range(1, path.count("/") + 1)}

@@ -38,11 +38,16 @@ def test_every_site_url_is_a_file(site):
 
 
 def test_json_has_a_script_twin(site):
+    """What the page scripts fetch (the JSON API) has a script twin, for file://; the data
+    downloads under data/ (a map's GeoJSON) are followed as links and have none."""
     _, out, _ = site
-    jsons = [p for p in out.rglob("*.json")]
+    jsons = [p for p in out.rglob("*.json") if "api" in p.relative_to(out).parts]
+    assert jsons
     for path in jsons:
         twin = path.with_name(path.name + ".js").read_text(encoding="utf-8")
         assert twin.startswith(f"(window.{export.DATA_GLOBAL}=")
+    downloads = list((out / "data" / "maps").rglob("*.geojson"))
+    assert downloads and not [p for p in downloads if p.with_name(p.name + ".js").exists()]
 
 
 def test_no_absolute_path_of_this_machine(site, tmp_path):
