@@ -443,6 +443,7 @@ def test_progress_prints_share_the_print_slots(data_dir) -> None:
 
 def test_report_is_a_page_of_the_site_grouped_by_region(client) -> None:
     """Issue 21: the 連携会議 material had no stylesheet and no navigation."""
+    import html
     import re
 
     from geo.web.state import state
@@ -458,7 +459,7 @@ def test_report_is_a_page_of_the_site_grouped_by_region(client) -> None:
     assert regions == named
     first = page.split('<section class="report-region"', 2)[1]
     ours = [p.name for p in plan.projects if p.region == plan.regions[0].id]
-    assert re.findall(r"<h3>([^<]+)</h3>", first) == [html_escape(n) for n in ours]
+    assert re.findall(r"<h3>([^<]+)</h3>", first) == [html.escape(n) for n in ours]
     # Every KPI once in the regions, each a link to its 推進管理 page; the late ones first, too.
     body = page.split('class="report-region"', 1)[1]
     links = re.findall(r'href="/progress/kpi/([^"]+)"', body)
@@ -466,9 +467,3 @@ def test_report_is_a_page_of_the_site_grouped_by_region(client) -> None:
     assert sorted(links) == sorted(kids)
     late = page.split('id="late-heading"', 1)[1].split("</section>", 1)[0]
     assert "▼ D 遅れ" in late and "report-table" in late
-
-
-def html_escape(text: str) -> str:
-    import html
-
-    return html.escape(text, quote=True)
